@@ -1,0 +1,146 @@
+"""One mapping from every error to a JSON body: {"detail": "...", "errors": {...}}.
+
+Request-shape problems are 422, business-rule problems 400, invisible objects 404, forbidden actions 403.
+No HTML page and no traceback ever reaches an API client.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("aegis.errors")
+
+
+class RequestShapeError(exceptions.APIException):
+    """The request itself is malformed: a missing part, a wrong type, a bad query parameter."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request is not valid."
+    default_code = "invalid_request"
+
+    def __init__(self, detail=None, errors=None):
+        super().__init__(detail)
+        self.errors = errors
+
+
+class BusinessRuleError(exceptions.APIException):
+    """The request is well formed but breaks a rule of the product (bad CSV, unknown metric, duplicate name)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request breaks a rule."
+    default_code = "invalid"
+
+    def __init__(self, detail=None, errors=None):
+        super().__init__(detail)
+        self.errors = errors
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def _flatten(errors):
+    """DRF error structures, reduced to {field: [messages]} with plain strings."""
+    if isinstance(errors, dict):
+        flat = {}
+        for key, value in errors.items():
+            if isinstance(value, dict):
+                for sub_key, sub_value in _flatten(value).items():
+                    flat[f"{key}.{sub_key}"] = sub_value
+            else:
+                flat[str(key)] = [str(item) for item in (value if isinstance(value, list) else [value])]
+        return flat
+    return {"non_field_errors": [str(item) for item in (errors if isinstance(errors, list) else [errors])]}
+
+
+def error_body(detail, errors=None) -> dict:
+    body = {"detail": str(detail)}
+    if errors:
+        body["errors"] = _flatten(errors)
+    return body
+
+
+def _translate(exc):
+    """Django and parsing exceptions, as the API exceptions that carry their status."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound("Not found.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return RequestShapeError("The request has too many fields.")
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be read.")
+    if isinstance(exc, DjangoValidationError):
+        return BusinessRuleError("; ".join(exc.messages))
+    if isinstance(exc, exceptions.ParseError):
+        # A body that cannot be decoded is a request-shape problem.
+        return RequestShapeError(exc.detail)
+    if isinstance(exc, exceptions.ValidationError):
+        return RequestShapeError("The request is not valid.", errors=exc.detail)
+    return exc
+
+
+def api_exception_handler(exc, context):
+    exc = _translate(exc)
+    if not isinstance(exc, exceptions.APIException):
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        set_rollback()
+        return Response({"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    headers = {}
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        exc.status_code = status.HTTP_401_UNAUTHORIZED
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        view = context.get("view")
+        if view is not None:
+            headers["Allow"] = ", ".join(view.allowed_methods)
+
+    detail = exc.detail
+    errors = getattr(exc, "errors", None)
+    if isinstance(detail, (dict, list)):
+        errors, detail = detail, "The request is not valid."
+    set_rollback()
+    return Response(error_body(detail, errors), status=exc.status_code, headers=headers)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found_handler(request, exception=None):
+    """JSON under /api/, Django's page elsewhere (the admin)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error_handler(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)
+
+
+def bad_request_handler(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied_handler(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+    return defaults.permission_denied(request, exception)
