@@ -1,0 +1,54 @@
+from django.db.models import Prefetch
+from rest_framework.exceptions import NotFound
+
+from accounts.models import Organization, User
+from collections_app.models import DataCollection
+from datasets.models import Dataset
+
+
+def collection_for_linking(
+    *, user: User | None, org: Organization | None, collection_id: int | None
+) -> DataCollection | None:
+    """The collection a new dataset may join, or 404.
+
+    It must be visible to the caller, and an org-shared one needs the caller to still be a member of its
+    organization (an owner who left the org cannot file datasets into it). Staff creating org-only datasets
+    may only use collections of that organization.
+    """
+    if collection_id is None:
+        return None
+    if user is None:
+        collection = DataCollection.objects.filter(pk=collection_id, org=org).first()
+    else:
+        collection = DataCollection.objects.visible_to(user).filter(pk=collection_id).first()
+        if collection is not None and collection.org_id is not None and collection.org_id != user.org_id:
+            collection = None
+    if collection is None:
+        raise NotFound(f"Data collection {collection_id} not found.")
+    return collection
+
+
+def _with_visible_datasets(queryset, user: User):
+    visible = (
+        Dataset.objects.visible_to(user)
+        .filter(dataset_type__is_proprietary=False)
+        .select_related("user")
+        .order_by("-created_at", "-id")
+    )
+    return queryset.select_related("user").prefetch_related(Prefetch("datasets", visible, to_attr="visible_datasets"))
+
+
+def collection_list(*, user: User, shared: bool | None):
+    """Visible collections, newest first. `shared=true` for a caller with no organization is a 404 (spec 2.3)."""
+    if shared is True and user.org_id is None:
+        raise NotFound("You are not a member of an organization, so nothing is shared with you.")
+    return _with_visible_datasets(DataCollection.objects.shared_filter(user, shared), user).order_by(
+        "-created_at", "-id"
+    )
+
+
+def collection_get_visible(*, user: User, collection_id: int) -> DataCollection:
+    collection = _with_visible_datasets(DataCollection.objects.visible_to(user), user).filter(pk=collection_id).first()
+    if collection is None:
+        raise NotFound(f"Data collection {collection_id} not found.")
+    return collection

@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+from accounts.serializers import UserRefOut
+from collections_app.models import DataCollection
+
+
+class DataCollectionCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255, trim_whitespace=True, allow_blank=True)
+
+
+class CollectionDatasetOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    user = UserRefOut(allow_null=True)
+    org_id = serializers.IntegerField(allow_null=True)
+    author_email = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class DataCollectionOut(serializers.ModelSerializer):
+    user = UserRefOut(allow_null=True)
+    datasets = CollectionDatasetOut(many=True, source="visible_datasets")
+    runs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataCollection
+        fields = ["id", "user", "name", "org_id", "author_email", "datasets", "runs", "created_at", "updated_at"]
+
+    def get_runs(self, collection) -> list[dict]:
+        return []

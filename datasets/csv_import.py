@@ -1,0 +1,171 @@
+"""Streaming CSV parser for dataset uploads. Pure: bytes in, rows out, no ORM and no request.
+
+- Encodings: UTF-8 with or without BOM, UTF-16 with BOM. Anything else is an error naming the line.
+- The first row is the header. Headers match the record fields after trimming, case-insensitively; other
+  columns are ignored; `column_mappings` ({field: header}) points a field at any other header.
+- Empty cells become None (null), always, so "absent" has a single spelling.
+- Values are otherwise kept exactly as in the file: no trimming; quoted commas, quotes and newlines round-trip.
+"""
+
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Iterator, Mapping
+from typing import BinaryIO
+
+RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
+
+# Whole documents (long contexts) are legitimate cells; the upload size limit bounds them instead.
+csv.field_size_limit(sys.maxsize)
+
+
+class CsvError(ValueError):
+    def __init__(self, message: str, line: int | None = None):
+        self.line = line
+        super().__init__(f"Line {line}: {message}" if line else message)
+
+
+def _normalize(header: str) -> str:
+    return header.strip().casefold()
+
+
+CHUNK_BYTES = 1 << 16
+
+
+def _byte_lines(binary: BinaryIO, first: bytes) -> Iterator[bytes]:
+    """Lines split on b"\\n" with their endings, read in chunks (a line may span many chunks)."""
+    parts = [first]
+    while chunk := binary.read(CHUNK_BYTES):
+        if b"\n" not in chunk:
+            parts.append(chunk)
+            continue
+        parts.append(chunk)
+        lines = b"".join(parts).split(b"\n")
+        parts = [lines.pop()]
+        for line in lines:
+            yield line + b"\n"
+    tail = b"".join(parts)
+    if tail:
+        yield tail
+
+
+def _utf8_lines(binary: BinaryIO, first: bytes) -> Iterator[str]:
+    """UTF-8 never has 0x0A inside a character, so each line decodes on its own and errors can name it."""
+    for line_number, raw in enumerate(_byte_lines(binary, first), start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CsvError(
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}).", line_number
+            ) from None
+        if "\x00" in text:
+            raise CsvError("contains a NUL byte.", line_number)
+        yield text
+
+
+def _utf16_lines(binary: BinaryIO, first: bytes) -> Iterator[str]:
+    stream = io.TextIOWrapper(io.BufferedReader(_Prefixed(first, binary)), encoding="utf-16", newline="")
+    line_number = 0
+    try:
+        for text in stream:
+            line_number += 1
+            if "\x00" in text:
+                raise CsvError("contains a NUL character.", line_number)
+            yield text
+    except UnicodeDecodeError:
+        raise CsvError("not valid UTF-16.", line_number + 1) from None
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that replays bytes already read (the BOM sniff) before the rest of the file."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO):
+        self._prefix, self._rest = prefix, rest
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def decoded_lines(binary: BinaryIO) -> Iterator[str]:
+    first = binary.read(4)
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not first.startswith(codecs.BOM_UTF32_LE):
+        return _utf16_lines(binary, first)
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    return _utf8_lines(binary, first)
+
+
+class CsvUpload:
+    """Reads the header at once (so its errors come first), then yields record tuples in RECORD_FIELDS order."""
+
+    def __init__(self, binary: BinaryIO, column_mappings: Mapping[str, str] | None = None):
+        self._reader = csv.reader(decoded_lines(binary), strict=True)
+        self.row_count = 0
+        header = self._next_row()
+        if header is None:
+            raise CsvError("The file is empty: a header row and at least one data row are required.")
+        self.headers = header
+        self.columns = self._resolve_columns(header, column_mappings or {})
+        self.structure = [field for field in RECORD_FIELDS if field in self.columns]
+
+    def _next_row(self) -> list[str] | None:
+        try:
+            for row in self._reader:
+                if row:  # blank lines carry no record
+                    return row
+        except csv.Error as exc:
+            raise CsvError(f"malformed CSV ({exc}).", self._reader.line_num) from None
+        return None
+
+    def _resolve_columns(self, header: list[str], column_mappings: Mapping[str, str]) -> dict[str, int]:
+        positions: dict[str, int] = {}
+        for index, name in enumerate(header):
+            key = _normalize(name)
+            if not key:
+                continue
+            if key in positions:
+                raise CsvError(f"duplicate header '{name.strip()}'.", 1)
+            positions[key] = index
+
+        mapped_columns = {_normalize(column) for column in column_mappings.values()}
+        columns = {}
+        for field in RECORD_FIELDS:
+            if field in column_mappings:
+                column = _normalize(column_mappings[field])
+                if column not in positions:
+                    raise CsvError(
+                        f"column_mappings maps '{field}' to '{column_mappings[field]}', which is not a header of the "
+                        f"file (headers found: {', '.join(repr(h) for h in header)})."
+                    )
+                columns[field] = positions[column]
+            elif field in positions and field not in mapped_columns:
+                columns[field] = positions[field]
+        if not columns:
+            found = ", ".join(repr(h) for h in header) or "none"
+            raise CsvError(
+                f"No record field found in the header. Headers found: {found}. "
+                f"Expected one or more of: {', '.join(RECORD_FIELDS)} (or map columns with column_mappings)."
+            )
+        return columns
+
+    def rows(self) -> Iterator[tuple[str | None, ...]]:
+        width = len(self.headers)
+        picks = [self.columns.get(field) for field in RECORD_FIELDS]
+        while (row := self._next_row()) is not None:
+            if len(row) != width:
+                raise CsvError(f"expected {width} fields like the header, found {len(row)}.", self._reader.line_num)
+            self.row_count += 1
+            yield tuple(None if index is None or row[index] == "" else row[index] for index in picks)
+        if self.row_count == 0:
+            raise CsvError("The file has a header but no data rows.")

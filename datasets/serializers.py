@@ -1,0 +1,115 @@
+"""Request shapes (validated here: a problem is a 422) and response shapes (for the OpenAPI document).
+
+Responses themselves are built in `representation.py`; `test_representation` holds the two together.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import UserRefOut
+from datasets.models import Dataset, DatasetType
+
+
+class DatasetCreateInput(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="The CSV file: UTF-8 (with or without BOM) or UTF-16 with BOM."
+    )
+    selected_metrics = serializers.CharField(
+        trim_whitespace=False,
+        help_text='JSON: {"<metric id>": {"threshold": 0-100, "metric_args": object | null}}.',
+    )
+    column_mappings = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text='JSON: {"<record field>": "<CSV column name>"}, or null.',
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Defaults to the file name without .csv.",
+    )
+    data_collection_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class DatasetTypeOut(serializers.ModelSerializer):
+    class Meta:
+        model = DatasetType
+        fields = ["id", "name", "label", "description"]
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "threshold": {"type": "integer", "minimum": 0, "maximum": 100},
+                "metric_args": {"type": "object", "nullable": True},
+            },
+        },
+        "example": {"1": {"threshold": 70, "metric_args": None}},
+    }
+)
+class SelectedMetricsField(serializers.JSONField):
+    pass
+
+
+class DatasetSummaryOut(serializers.ModelSerializer):
+    user = UserRefOut(allow_null=True)
+    selected_metrics = SelectedMetricsField()
+    structure = serializers.ListField(child=serializers.CharField())
+    column_mappings = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    dataset_type = DatasetTypeOut()
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id",
+            "user",
+            "dataset_type_id",
+            "author_email",
+            "name",
+            "selected_metrics",
+            "structure",
+            "column_mappings",
+            "data_collection_id",
+            "org_id",
+            "created_at",
+            "updated_at",
+            "dataset_type",
+        ]
+
+
+class RecordOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    user_id = serializers.IntegerField(allow_null=True)
+    dataset_id = serializers.IntegerField()
+    prompt = serializers.CharField(allow_null=True)
+    input = serializers.CharField(allow_null=True)
+    context = serializers.CharField(allow_null=True)
+    output = serializers.CharField(allow_null=True)
+    golden_answer = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class DatasetOut(DatasetSummaryOut):
+    records = RecordOut(many=True, help_text="Left out with `Prefer: return=minimal`.")
+    record_count = serializers.IntegerField(required=False, help_text="Only with `Prefer: return=minimal`.")
+    runs = serializers.ListField(child=serializers.DictField())
+    evaluations = serializers.ListField(child=serializers.DictField())
+
+    class Meta(DatasetSummaryOut.Meta):
+        fields = [*DatasetSummaryOut.Meta.fields, "records", "record_count", "runs", "evaluations"]
+
+
+class DatasetPartialOut(serializers.ModelSerializer):
+    user = UserRefOut(allow_null=True)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "name", "user", "org_id", "author_email", "created_at", "updated_at"]

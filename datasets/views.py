@@ -1,0 +1,126 @@
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aegis.pagination import EnvelopePagination
+from aegis.params import bool_param, int_param, str_param
+from aegis.prefer import wants_minimal
+from aegis.routing import parse_object_id
+from aegis.uploads import limit_upload_size
+from aegis.views import validated
+from datasets.models import DatasetType
+from datasets.representation import dataset_summary, stream_dataset
+from datasets.selectors import dataset_all_partial, dataset_get_visible, dataset_list
+from datasets.serializers import (
+    DatasetCreateInput,
+    DatasetOut,
+    DatasetPartialOut,
+    DatasetSummaryOut,
+    DatasetTypeOut,
+)
+from datasets.services import dataset_create
+
+PREFER = OpenApiParameter(
+    "Prefer",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="`return=minimal` leaves `records` out and adds `record_count`.",
+)
+SHARED = OpenApiParameter(
+    "shared", bool, required=False, description="false: only yours; true: only shared with you through your org."
+)
+ERRORS = {
+    code: OpenApiResponse(description=text)
+    for code, text in {
+        400: "A broken rule: bad CSV, metrics, mappings or name.",
+        401: "Authentication failed.",
+        404: "Not found or not visible.",
+        413: "Upload too large.",
+        415: "Not multipart/form-data.",
+        422: "Missing or malformed request parts.",
+    }.items()
+}
+
+
+def dataset_response(request, dataset, status: int) -> StreamingHttpResponse:
+    minimal = wants_minimal(request)
+    response = StreamingHttpResponse(
+        stream_dataset(dataset, minimal=minimal), status=status, content_type="application/json"
+    )
+    if minimal:
+        response["Preference-Applied"] = "return=minimal"
+    response["Vary"] = "Prefer"
+    return response
+
+
+class DatasetListCreateView(APIView):
+    parser_classes = [MultiPartParser]
+    pagination_class = EnvelopePagination
+
+    @extend_schema(
+        summary="List datasets",
+        parameters=[
+            OpenApiParameter("dataset_type_id", int, required=False, description="Defaults to the CUSTOM type."),
+            SHARED,
+            OpenApiParameter("search", str, required=False, description="Case-insensitive match on the name."),
+        ],
+        responses={200: DatasetSummaryOut(many=True), **ERRORS},
+    )
+    def get(self, request):
+        queryset = dataset_list(
+            user=request.user,
+            dataset_type_id=int_param(request, "dataset_type_id", default=None, minimum=1),
+            shared=bool_param(request, "shared"),
+            search=str_param(request, "search", max_length=255),
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, self)
+        return paginator.get_paginated_response([dataset_summary(dataset) for dataset in page])
+
+    @extend_schema(
+        summary="Create a dataset from a CSV file",
+        request={"multipart/form-data": DatasetCreateInput},
+        parameters=[PREFER],
+        responses={201: DatasetOut, **ERRORS},
+    )
+    def post(self, request):
+        limit_upload_size(request)
+        data = validated(DatasetCreateInput, request.data)
+        upload = data["file"]
+        dataset = dataset_create(
+            user=request.user,
+            file=upload,
+            filename=upload.name,
+            selected_metrics=data["selected_metrics"],
+            column_mappings=data.get("column_mappings"),
+            name=data.get("name"),
+            data_collection_id=data.get("data_collection_id"),
+        )
+        return dataset_response(request, dataset, status=201)
+
+
+class DatasetDetailView(APIView):
+    @extend_schema(summary="Get a dataset with its records", parameters=[PREFER], responses={200: DatasetOut, **ERRORS})
+    def get(self, request, id):
+        dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
+        return dataset_response(request, dataset, status=200)
+
+
+class DatasetAllPartialView(APIView):
+    @extend_schema(
+        summary="All visible custom datasets, in brief",
+        parameters=[SHARED],
+        responses={200: DatasetPartialOut(many=True), 401: ERRORS[401]},
+    )
+    def get(self, request):
+        queryset = dataset_all_partial(user=request.user, shared=bool_param(request, "shared"))
+        return Response(DatasetPartialOut(queryset, many=True).data)
+
+
+class DatasetTypeListView(APIView):
+    @extend_schema(summary="List dataset types", responses=DatasetTypeOut(many=True))
+    def get(self, request):
+        return Response(DatasetTypeOut(DatasetType.objects.all(), many=True).data)

@@ -1,0 +1,143 @@
+"""Building blocks shared by every metric: argument declarations, scores and the metric spec itself."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
+
+# Structured inputs (JSON, XML, code) larger than this are refused instead of parsed, so one hostile row
+# cannot tie up a worker or exhaust its memory.
+MAX_DOCUMENT_CHARS = 2_000_000
+
+# Upper bound for one user-supplied regular expression run against one field.
+REGEX_TIMEOUT_SECONDS = 1.0
+
+
+class _NoDefault:
+    """Marks an argument that has no default value (distinct from a default of None)."""
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    type: str
+    default: Any = NO_DEFAULT
+    required: bool = False
+    choices: tuple | None = None
+    item_type: str | None = None
+    minimum: float | None = None
+    description: str = ""
+    # Extra rule beyond the declared type: returns a problem phrase ("must be ...") or None when the value is fine.
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not NO_DEFAULT
+
+    def as_json(self) -> dict:
+        data = {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default if self.has_default else None,
+            "required": self.required,
+            "description": self.description,
+        }
+        if self.choices is not None:
+            data["choices"] = list(self.choices)
+        if self.item_type is not None:
+            data["item_type"] = self.item_type
+        if self.minimum is not None:
+            data["minimum"] = self.minimum
+        return data
+
+
+@dataclass(frozen=True)
+class Score:
+    result: float
+    explanation: str
+
+
+class MetricInputError(Exception):
+    """The row cannot be scored (missing input, unusable argument).
+
+    The run records is_success=false with str(exc) as the explanation.
+    """
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    id: int
+    shortname: str
+    name: str
+    category: str
+    description: str
+    default_threshold: int
+    inputs: tuple[str, ...]
+    args: tuple[Arg, ...]
+    is_active: bool
+    scorer: Callable[[Mapping[str, str | None], Mapping[str, Any]], Score] | None = None
+    # Rules that involve several arguments together; returns problem phrases that name the argument.
+    args_check: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False, repr=False)
+
+    def arg(self, name: str) -> Arg | None:
+        for candidate in self.args:
+            if candidate.name == name:
+                return candidate
+        return None
+
+    def score(self, record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+        """Score one record. `args` are already validated and merged with defaults (metrics.args.resolve_args)."""
+        if self.scorer is None:
+            raise MetricInputError(f"metric {self.shortname} is not active")
+        for field_name in self.inputs:
+            if record.get(field_name) is None:
+                raise MetricInputError(f"{field_name} is required by {self.shortname} but is missing")
+        try:
+            score = self.scorer(record, args)
+        except MetricInputError:
+            raise
+        except RecursionError:
+            raise MetricInputError(f"{self.shortname}: input is nested too deeply to evaluate") from None
+        except MemoryError:
+            raise MetricInputError(f"{self.shortname}: input is too large to evaluate") from None
+        except Exception as exc:  # a library failed on odd input: report it briefly, never as a traceback
+            raise MetricInputError(f"{self.shortname} could not score this row ({type(exc).__name__})") from None
+        result = float(score.result)
+        if math.isnan(result):
+            raise MetricInputError(f"{self.shortname} produced no usable score")
+        return Score(result=min(100.0, max(0.0, result)), explanation=score.explanation)
+
+
+# Helpers used by the metric modules.
+
+
+def pass_fail(passed: bool, explanation: str) -> Score:
+    return Score(result=100.0 if passed else 0.0, explanation=explanation)
+
+
+def ensure_size(field_name: str, text: str) -> None:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise MetricInputError(f"{field_name} is too large to evaluate (over {MAX_DOCUMENT_CHARS:,} characters)")
+
+
+def within_bounds(count: float, args: Mapping[str, Any], unit: str) -> Score:
+    """Pass/fail on the optional min_count/max_count bounds shared by the count metrics."""
+    low = args.get("min_count")
+    high = args.get("max_count")
+    if low is None and high is None:
+        return pass_fail(True, f"{count} {unit}; no bounds set")
+    if low is not None and count < low:
+        return pass_fail(False, f"{count} {unit}, fewer than min_count {low}")
+    if high is not None and count > high:
+        return pass_fail(False, f"{count} {unit}, more than max_count {high}")
+    return pass_fail(True, f"{count} {unit}, within bounds")

@@ -1,0 +1,110 @@
+"""Code metrics: Python and SQL syntax checks. Nothing is ever executed."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from .base import Arg, MetricSpec, Score, ensure_size, pass_fail
+
+STRUCTURAL = "Structural"
+
+
+def score_is_valid_python(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    source = record["output"]
+    if not source.strip():
+        return pass_fail(False, "output is empty")
+    ensure_size("output", source)
+    # compile() (not just ast.parse) also catches errors such as 'return' outside a function; it builds
+    # bytecode but runs nothing. Warnings about odd but valid code must not turn into errors.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(source, "<output>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            where = f" at line {exc.lineno}" if exc.lineno else ""
+            return pass_fail(False, f"output is not valid Python: {exc.msg}{where}")
+        except (ValueError, MemoryError, RecursionError) as exc:
+            # Null bytes, or nesting too deep for the compiler: CPython rejects such source.
+            return pass_fail(False, f"output is not valid Python ({type(exc).__name__})")
+    return pass_fail(True, "output is valid Python syntax")
+
+
+@cache
+def sql_dialects() -> tuple[str, ...]:
+    from sqlglot.dialects.dialect import Dialect
+
+    return tuple(sorted(name for name in Dialect.classes if name))
+
+
+def dialect_problem(value: Any) -> str | None:
+    if value not in sql_dialects():
+        return f"must be a SQL dialect known to sqlglot (e.g. tsql, postgres, mysql), got {value!r}"
+    return None
+
+
+def score_is_valid_sql(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    source = record["output"]
+    dialect = args.get("dialect", "tsql")
+    ensure_size("output", source)
+    try:
+        statements = sqlglot.parse(source, read=dialect)
+    except SqlglotError as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return pass_fail(False, f"output is not valid {dialect} SQL: {first_line[:200]}")
+    statements = [statement for statement in statements if statement is not None]
+    if not statements:
+        return pass_fail(False, "output contains no SQL statement")
+    for statement in statements:
+        # sqlglot also parses bare expressions ("foo", "1 + 1", "hello world" as an alias); those are not statements.
+        if isinstance(statement, exp.Condition | exp.Alias | exp.Star | exp.Identifier):
+            return pass_fail(False, f"output is an expression, not a {dialect} SQL statement")
+    return pass_fail(True, f"output is valid {dialect} SQL ({len(statements)} statement(s))")
+
+
+SPECS = [
+    MetricSpec(
+        id=12,
+        shortname="is_valid_python",
+        name="Is valid Python",
+        category=STRUCTURAL,
+        description=(
+            "Passes when the output compiles as Python 3 source (syntax only; it is never executed). "
+            "Empty or whitespace-only output scores 0."
+        ),
+        default_threshold=100,
+        inputs=("output",),
+        args=(),
+        is_active=True,
+        scorer=score_is_valid_python,
+    ),
+    MetricSpec(
+        id=13,
+        shortname="is_valid_sql",
+        name="Is valid SQL",
+        category=STRUCTURAL,
+        description=(
+            "Passes when the output parses as one or more SQL statements in the chosen dialect (sqlglot names, "
+            "syntax only). Bare expressions and empty output score 0."
+        ),
+        default_threshold=100,
+        inputs=("output",),
+        args=(
+            Arg(
+                "dialect",
+                "string",
+                default="tsql",
+                description="SQL dialect, as named by sqlglot (tsql, postgres, mysql, sqlite, bigquery, ...).",
+                check=dialect_problem,
+            ),
+        ),
+        is_active=True,
+        scorer=score_is_valid_sql,
+    ),
+]

@@ -1,0 +1,244 @@
+"""XML metrics: well-formedness, structural equality and XSD conformance, all through one hardened parser.
+
+Safety: a document with a DOCTYPE is refused before parsing (this also refuses every entity declaration, so
+billion-laughs and external-entity attacks never reach the parser); the parser itself never resolves entities,
+never touches the network and keeps libxml2's depth and size limits (huge_tree off).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .base import Arg, MetricInputError, MetricSpec, Score, ensure_size, pass_fail
+from .matching import has_perfect_matching
+
+STRUCTURAL = "Structural"
+XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
+# Schema elements that would make libxml2 load another document from disk or the network.
+XSD_LOADING_ELEMENTS = ("include", "import", "redefine", "override")
+
+
+class InvalidXml(ValueError):
+    pass
+
+
+_parsers = threading.local()  # lxml parsers must not be shared between threads
+
+
+def _parser():
+    if not hasattr(_parsers, "parser"):
+        from lxml import etree
+
+        _parsers.parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            dtd_validation=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+    return _parsers.parser
+
+
+def parse_xml(field_name: str, text: str):
+    """Parse one XML document safely and return its root element. Raises InvalidXml with a short reason."""
+    from lxml import etree
+
+    ensure_size(field_name, text)
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise InvalidXml(f"{field_name} declares a DOCTYPE or entities, which are not accepted")
+    if not text.strip():
+        raise InvalidXml(f"{field_name} is empty")
+    try:
+        # Bytes, because lxml refuses str input that carries an encoding declaration.
+        root = etree.fromstring(text.encode("utf-8"), _parser())
+    except etree.XMLSyntaxError as exc:
+        reason = str(exc).split(" (<string>")[0]
+        raise InvalidXml(f"{field_name} is not well-formed XML ({reason})") from None
+    if root is None:
+        raise InvalidXml(f"{field_name} has no root element")
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise InvalidXml(f"{field_name} declares a DOCTYPE, which is not accepted")
+    return root
+
+
+def score_is_valid_xml(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    try:
+        parse_xml("output", record["output"])
+    except InvalidXml as exc:
+        return pass_fail(False, str(exc))
+    return pass_fail(True, "output is well-formed XML")
+
+
+def _text(value: str | None, ignore_whitespace: bool) -> str:
+    value = value or ""
+    # Whitespace-insensitive text: trim both ends and collapse inner runs, so formatting does not matter.
+    return " ".join(value.split()) if ignore_whitespace else value
+
+
+def _attributes_match(golden, output, ignore_extra_attributes: bool) -> bool:
+    golden_attrs, output_attrs = dict(golden.attrib), dict(output.attrib)
+    if ignore_extra_attributes:
+        return all(output_attrs.get(name) == value for name, value in golden_attrs.items())
+    return golden_attrs == output_attrs
+
+
+def _canonical(element, ignore_whitespace: bool) -> tuple:
+    """A sortable form of an element in which child order does not matter."""
+    children = sorted(_canonical(child, ignore_whitespace) for child in element)
+    return (
+        element.tag,
+        tuple(sorted(element.attrib.items())),
+        _text(element.text, ignore_whitespace),
+        _text(element.tail, ignore_whitespace),
+        tuple(children),
+    )
+
+
+def elements_match(golden, output, options: Mapping[str, bool], with_tail: bool = True) -> bool:
+    ignore_whitespace = options["ignore_whitespace"]
+    if golden.tag != output.tag or len(golden) != len(output):
+        return False
+    if not _attributes_match(golden, output, options["ignore_extra_attributes"]):
+        return False
+    if _text(golden.text, ignore_whitespace) != _text(output.text, ignore_whitespace):
+        return False
+    if with_tail and _text(golden.tail, ignore_whitespace) != _text(output.tail, ignore_whitespace):
+        return False
+    golden_children, output_children = list(golden), list(output)
+    if not options["ignore_order"]:
+        return all(elements_match(g, o, options) for g, o in zip(golden_children, output_children, strict=True))
+    if not options["ignore_extra_attributes"]:
+        golden_forms = sorted(_canonical(child, ignore_whitespace) for child in golden_children)
+        return golden_forms == sorted(_canonical(child, ignore_whitespace) for child in output_children)
+    return has_perfect_matching(
+        len(golden_children), lambda i, j: elements_match(golden_children[i], output_children[j], options)
+    )
+
+
+def score_xml_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    try:
+        output = parse_xml("output", record["output"])
+        golden = parse_xml("golden_answer", record["golden_answer"])
+    except InvalidXml as exc:
+        return pass_fail(False, str(exc))
+    options = {
+        "ignore_order": args.get("ignore_order", False),
+        "ignore_extra_attributes": args.get("ignore_extra_attributes", False),
+        "ignore_whitespace": args.get("ignore_whitespace", True),
+    }
+    if elements_match(golden, output, options, with_tail=False):
+        return pass_fail(True, "output XML equals golden_answer XML")
+    return pass_fail(False, "output XML differs from golden_answer XML")
+
+
+_schemas = threading.local()
+SCHEMA_CACHE_SIZE = 32
+
+
+def _compiled_schema(schema_text: str):
+    """Compile an XSD once per thread; a self-contained schema is required (no include/import/redefine)."""
+    from lxml import etree
+
+    cache: dict = _schemas.__dict__.setdefault("cache", {})
+    if schema_text in cache:
+        return cache[schema_text]
+    try:
+        schema_root = parse_xml("schema", schema_text)
+    except InvalidXml as exc:
+        raise MetricInputError(str(exc)) from None
+    for name in XSD_LOADING_ELEMENTS:
+        if schema_root.find(f".//{{{XSD_NAMESPACE}}}{name}") is not None:
+            raise MetricInputError(f"schema must be self-contained: xs:{name} is not supported")
+    try:
+        compiled = etree.XMLSchema(schema_root)
+    except etree.XMLSchemaParseError as exc:
+        raise MetricInputError(f"schema is not a valid XSD ({str(exc)[:200]})") from None
+    if len(cache) >= SCHEMA_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[schema_text] = compiled
+    return compiled
+
+
+def score_xml_schema_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    schema_text = args.get("schema")
+    if not schema_text or not schema_text.strip():
+        raise MetricInputError("xml_schema_match needs a non-empty schema argument (an XSD document)")
+    schema = _compiled_schema(schema_text)
+    try:
+        document = parse_xml("output", record["output"])
+    except InvalidXml as exc:
+        return pass_fail(False, str(exc))
+    if schema.validate(document.getroottree()):
+        return pass_fail(True, "output satisfies the schema")
+    error = schema.error_log.last_error
+    reason = error.message if error is not None else "unknown reason"
+    return pass_fail(False, f"output does not satisfy the schema ({reason[:200]})")
+
+
+SPECS = [
+    MetricSpec(
+        id=14,
+        shortname="is_valid_xml",
+        name="Is valid XML",
+        category=STRUCTURAL,
+        description=(
+            "Passes when the output is a well-formed XML document. Documents with a DOCTYPE or entity "
+            "declarations are refused for safety, as are documents nested deeper than 256 levels. Empty fails."
+        ),
+        default_threshold=100,
+        inputs=("output",),
+        args=(),
+        is_active=True,
+        scorer=score_is_valid_xml,
+    ),
+    MetricSpec(
+        id=22,
+        shortname="xml_equal",
+        name="XML equal",
+        category=STRUCTURAL,
+        description=(
+            "Passes when output and golden_answer are well-formed XML with the same elements (namespace-aware "
+            "names), attributes (in any order) and text. Comments and processing instructions are ignored; "
+            "ignore_whitespace trims and collapses whitespace in text. Parse failure scores 0."
+        ),
+        default_threshold=100,
+        inputs=("output", "golden_answer"),
+        args=(
+            Arg("ignore_order", "boolean", default=False, description="Ignore the order of child elements."),
+            Arg(
+                "ignore_extra_attributes",
+                "boolean",
+                default=False,
+                description="Ignore attributes that appear only in the output.",
+            ),
+            Arg(
+                "ignore_whitespace",
+                "boolean",
+                default=True,
+                description="Trim and collapse whitespace in text nodes before comparing.",
+            ),
+        ),
+        is_active=True,
+        scorer=score_xml_equal,
+    ),
+    MetricSpec(
+        id=23,
+        shortname="xml_schema_match",
+        name="XML schema match",
+        category=STRUCTURAL,
+        description=(
+            "Passes when the output is well-formed XML that satisfies the XSD given in `schema`. The schema must "
+            "be self-contained (no include/import). A missing, empty or invalid schema is an evaluation error."
+        ),
+        default_threshold=100,
+        inputs=("output",),
+        args=(Arg("schema", "string", description="The XSD document, as text."),),
+        is_active=True,
+        scorer=score_xml_schema_match,
+    ),
+]
