@@ -42,11 +42,14 @@ class EnvelopePagination(BasePagination):
         offset = (self.page - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size]) if offset < self.total_items else []
 
-    def get_paginated_response(self, data):
+    def envelope(self, items: list) -> dict:
         meta = page_meta(
-            page=self.page, page_size=self.page_size, total_items=self.total_items, items_on_page=len(data)
+            page=self.page, page_size=self.page_size, total_items=self.total_items, items_on_page=len(items)
         )
-        return Response({"items": data, "meta": meta})
+        return {"items": items, "meta": meta}
+
+    def get_paginated_response(self, data):
+        return Response(self.envelope(data))
 
     def get_paginated_response_schema(self, schema):
         integer, boolean = {"type": "integer"}, {"type": "boolean"}

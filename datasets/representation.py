@@ -9,6 +9,7 @@ the OpenAPI document; a test holds the two together.
 from collections.abc import Iterator
 
 import orjson
+from django.http import HttpResponse
 
 from datasets.models import RECORD_FIELDS, Dataset, Record
 
@@ -50,12 +51,17 @@ def dataset_summary(dataset: Dataset) -> dict:
     }
 
 
-def record_rows(dataset_id: int, *, after_id: int = 0, limit: int | None = None) -> Iterator[dict]:
-    queryset = Record.objects.filter(dataset_id=dataset_id, id__gt=after_id).order_by("id").values_list(*RECORD_COLUMNS)
-    if limit is not None:
-        queryset = queryset[:limit]
-    for values in queryset.iterator(chunk_size=RECORD_CHUNK):
-        yield dict(zip(RECORD_COLUMNS, values, strict=True))
+def json_response(data, status: int = 200) -> HttpResponse:
+    """JSON with the API's timestamp format (UTC, `Z`, whole seconds), rendered by orjson."""
+    return HttpResponse(dumps(data), status=status, content_type="application/json")
+
+
+def dataset_records(dataset_id: int, *, after_id: int = 0):
+    return Record.objects.filter(dataset_id=dataset_id, id__gt=after_id).order_by("id").values(*RECORD_COLUMNS)
+
+
+def record_rows(dataset_id: int) -> Iterator[dict]:
+    return dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK)
 
 
 def stream_dataset(dataset: Dataset, *, minimal: bool = False) -> Iterator[bytes]:

@@ -11,7 +11,7 @@ from aegis.routing import parse_object_id
 from aegis.uploads import limit_upload_size
 from aegis.views import validated
 from datasets.models import DatasetType
-from datasets.representation import dataset_summary, stream_dataset
+from datasets.representation import dataset_records, dataset_summary, json_response, stream_dataset
 from datasets.selectors import dataset_all_partial, dataset_get_visible, dataset_list
 from datasets.serializers import (
     DatasetCreateInput,
@@ -19,6 +19,7 @@ from datasets.serializers import (
     DatasetPartialOut,
     DatasetSummaryOut,
     DatasetTypeOut,
+    RecordOut,
 )
 from datasets.services import dataset_create
 
@@ -78,7 +79,7 @@ class DatasetListCreateView(APIView):
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, self)
-        return paginator.get_paginated_response([dataset_summary(dataset) for dataset in page])
+        return json_response(paginator.envelope([dataset_summary(dataset) for dataset in page]))
 
     @extend_schema(
         summary="Create a dataset from a CSV file",
@@ -107,6 +108,26 @@ class DatasetDetailView(APIView):
     def get(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
         return dataset_response(request, dataset, status=200)
+
+
+class DatasetRecordsView(APIView):
+    pagination_class = EnvelopePagination
+
+    @extend_schema(
+        summary="Page through a dataset's records",
+        parameters=[
+            OpenApiParameter(
+                "after_id", int, required=False, description="Only records with a larger id: keyset paging."
+            )
+        ],
+        responses={200: RecordOut(many=True), **ERRORS},
+    )
+    def get(self, request, id):
+        dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
+        after_id = int_param(request, "after_id", default=0, minimum=0)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(dataset_records(dataset.pk, after_id=after_id), request, self)
+        return json_response(paginator.envelope(page))
 
 
 class DatasetAllPartialView(APIView):

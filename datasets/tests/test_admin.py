@@ -1,0 +1,91 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.models import User
+from collections_app.models import DataCollection
+from datasets.models import Dataset
+from metrics.models import Metric
+
+
+@pytest.fixture
+def staff_client(client, db):
+    User.objects.create_superuser(email="staff@aegis.test", password="pw-123456!")
+    client.login(email="staff@aegis.test", password="pw-123456!")
+    return client
+
+
+def upload(staff_client, org, content=b"prompt,output\nq,a\n", metrics='{"1": {"threshold": 70}}'):
+    return staff_client.post(
+        "/admin/datasets/dataset/add/",
+        {
+            "org": org.pk,
+            "file": SimpleUploadedFile("org_set.csv", content),
+            "selected_metrics_json": metrics,
+            "column_mappings_json": "",
+            "dataset_name": "",
+        },
+        follow=True,
+    )
+
+
+def test_staff_create_an_org_only_dataset_through_the_same_service(staff_client, acme, bob_api):
+    response = upload(staff_client, acme)
+    assert response.status_code == 200
+    dataset = Dataset.objects.get()
+    assert dataset.user is None and dataset.org == acme
+    assert dataset.name == "org_set" and dataset.author_email == "staff@aegis.test"
+    assert dataset.records.count() == 1
+    shown = bob_api.get(f"/api/v1/datasets/{dataset.pk}")
+    assert shown.status_code == 200
+
+
+def test_admin_upload_errors_are_shown_and_nothing_is_stored(staff_client, acme):
+    response = upload(staff_client, acme, content=b"nothing,useful\n1,2\n")
+    assert response.status_code == 200
+    assert "No record field found" in response.content.decode()
+    response = upload(staff_client, acme, metrics=json.dumps({"24": {"threshold": 1}}))
+    assert "inactive" in response.content.decode()
+    assert Dataset.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/datasets/dataset/",
+        "/admin/datasets/dataset/add/",
+        "/admin/datasets/record/",
+        "/admin/datasets/datasettype/",
+        "/admin/collections_app/datacollection/",
+        "/admin/collections_app/datacollection/add/",
+        "/admin/metrics/metric/",
+        "/admin/metrics/metric/1/change/",
+    ],
+)
+def test_admin_pages_load(staff_client, url):
+    assert staff_client.get(url).status_code == 200
+
+
+def test_dataset_change_page_links_to_its_paginated_records(staff_client, acme):
+    upload(staff_client, acme)
+    dataset = Dataset.objects.get()
+    page = staff_client.get(f"/admin/datasets/dataset/{dataset.pk}/change/").content.decode()
+    assert f"?dataset__id__exact={dataset.pk}" in page
+    records = staff_client.get(f"/admin/datasets/record/?dataset__id__exact={dataset.pk}")
+    assert records.status_code == 200
+
+
+def test_staff_create_an_org_only_collection(staff_client, acme):
+    staff_client.post("/admin/collections_app/datacollection/add/", {"name": "Org folder", "org": acme.pk})
+    collection = DataCollection.objects.get()
+    assert collection.user is None and collection.org == acme and collection.author_email == "staff@aegis.test"
+
+
+def test_metrics_without_a_scorer_cannot_be_activated(staff_client):
+    staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [1, 24]})
+    assert Metric.objects.get(pk=24).is_active is False
+    staff_client.post("/admin/metrics/metric/", {"action": "deactivate", "_selected_action": [1]})
+    assert Metric.objects.get(pk=1).is_active is False
+    staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [1]})
+    assert Metric.objects.get(pk=1).is_active is True
