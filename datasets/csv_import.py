@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
-RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
+from metrics.registry import RECORD_FIELDS
 
 # Whole documents (long contexts) are legitimate cells; the upload size limit bounds them instead.
 csv.field_size_limit(sys.maxsize)

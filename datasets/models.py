@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models.functions import Now
 
 from aegis.visibility import VisibleQuerySet, ownership_constraints, unique_name_constraints
+from metrics.registry import RECORD_FIELDS  # noqa: F401  (re-exported: the apps that read records use it)
 
-RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
 CUSTOM_TYPE_NAME = "CUSTOM"
 
 
