@@ -265,6 +265,8 @@ def test_upload_over_the_limit_is_413(alice_api, settings):
         ('{"1": {"threshold": 50, "metric_args": [1]}}', "metric_args must be an object"),
         ('{"1": {"threshold": 50, "weight": 2}}', "unknown field"),
         ('{"9999": {"threshold": 50}}', "unknown metric id"),
+        ('{"9999999999": {"threshold": 50}}', "unknown metric id"),
+        ('{"1": {"threshold": 1e999}}', "threshold must be an integer"),
         ('{"24": {"threshold": 50}}', "inactive"),
         ('{"1": {"threshold": 50, "metric_args": {"nope": true}}}', "nope"),
         ('{"1": {"threshold": 50, "metric_args": {"case_sensitive": "true"}}}', "case_sensitive"),
