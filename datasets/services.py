@@ -120,39 +120,31 @@ def dataset_create(
             for _ in upload.rows():  # a CSV error in the file is reported before a name problem
                 pass
             raise name_error
-        return _store(
+        dataset = Dataset(
             user=user,
             org=org,
             author_email=author_email or (user.email if user else ""),
             dataset_type=dataset_type,
             name=final_name,
-            metrics=metrics,
-            mappings=mappings,
-            collection=collection,
-            upload=upload,
+            selected_metrics=metrics,
+            structure=upload.structure,
+            column_mappings=mappings,
+            data_collection=collection,
         )
+        return _store(dataset, upload)
     except CsvError as exc:
         raise BusinessRuleError(f"Invalid CSV: {exc}", errors={"file": [str(exc)]}) from None
 
 
-def _store(*, user, org, author_email, dataset_type, name, metrics, mappings, collection, upload) -> Dataset:
+def _store(dataset: Dataset, upload: CsvUpload) -> Dataset:
+    """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
     try:
         with transaction.atomic():
-            dataset = Dataset.objects.create(
-                user=user,
-                org=org,
-                author_email=author_email,
-                dataset_type=dataset_type,
-                name=name,
-                selected_metrics=metrics,
-                structure=upload.structure,
-                column_mappings=mappings,
-                data_collection=collection,
-            )
-            write_records(dataset_id=dataset.pk, user_id=user.pk if user else None, rows=upload.rows())
+            dataset.save()
+            write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
     except IntegrityError as exc:
         # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
         if any(constraint in str(exc) for constraint in NAME_CONSTRAINTS):
-            raise _duplicate_name(name, org) from None
+            raise _duplicate_name(dataset.name, dataset.org) from None
         raise
     return dataset
