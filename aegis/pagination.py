@@ -35,10 +35,11 @@ class EnvelopePagination(BasePagination):
     Out of range is a 422; a page past the end is empty.
     """
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, total_items: int | None = None):
+        """`total_items`, when the caller already knows it, saves a COUNT over the whole queryset."""
         self.page = int_param(request, "page", default=1, minimum=1)
         self.page_size = int_param(request, "page_size", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
-        self.total_items = queryset.count()
+        self.total_items = queryset.count() if total_items is None else total_items
         offset = (self.page - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size]) if offset < self.total_items else []
 

@@ -39,6 +39,8 @@ class Dataset(models.Model):
     data_collection = models.ForeignKey(
         "collections_app.DataCollection", null=True, blank=True, on_delete=models.SET_NULL, related_name="datasets"
     )
+    # Kept with the row so a million-record dataset never needs a COUNT to be described or paged.
+    record_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(null=True, blank=True)
 

@@ -141,7 +141,8 @@ def _store(dataset: Dataset, upload: CsvUpload) -> Dataset:
     try:
         with transaction.atomic():
             dataset.save()
-            write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
+            dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
+            Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
     except IntegrityError as exc:
         # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
         if any(constraint in str(exc) for constraint in NAME_CONSTRAINTS):

@@ -126,7 +126,10 @@ class DatasetRecordsView(APIView):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
         after_id = int_param(request, "after_id", default=0, minimum=0)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(dataset_records(dataset.pk, after_id=after_id), request, self)
+        # Without a cursor the stored count describes the whole dataset; after one, the rest must be counted.
+        known_total = dataset.record_count if after_id == 0 else None
+        records = dataset_records(dataset.pk, after_id=after_id)
+        page = paginator.paginate_queryset(records, request, self, total_items=known_total)
         return json_response(paginator.envelope(page))
 
 

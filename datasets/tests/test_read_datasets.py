@@ -1,8 +1,11 @@
+import orjson
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aegis.testing import requires_postgres
 from collections_app.models import DataCollection
+from datasets import representation
 from datasets.models import Dataset, DatasetType
 from datasets.serializers import DatasetOut, DatasetSummaryOut, RecordOut
 from datasets.tests.helpers import body, create
@@ -200,3 +203,22 @@ def test_dataset_types_are_listed(alice_api):
         "label": "Custom",
         "description": None,
     }
+
+
+@requires_postgres
+def test_postgres_renders_records_exactly_like_the_python_path(alice_api):
+    content = (
+        b"prompt,input,context,output,golden_answer\n"
+        b'"quote "" and \\\\ backslash","tab\there","\xe2\x80\xa8 line sep","multi\nline",\n'
+        + b"x,,,,\xf0\x9f\x98\x80\n"
+        * 2500
+    )
+    dataset = body(create(alice_api, content=content))
+    from_postgres = b"".join(representation._record_json_postgres(dataset["id"]))
+    from_python = b",".join(representation._record_json_python(dataset["id"]))
+    assert orjson.loads(b"[" + from_postgres + b"]") == orjson.loads(b"[" + from_python + b"]")
+    assert len(orjson.loads(b"[" + from_postgres + b"]")) == 2501
+
+
+def test_record_count_is_stored_with_the_dataset(alice_api, alice_private):
+    assert Dataset.objects.get(pk=alice_private["id"]).record_count == 3
