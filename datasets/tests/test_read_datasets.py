@@ -80,8 +80,9 @@ def test_reading_a_dataset_takes_the_same_queries_whatever_its_size(alice_api):
 
 
 def test_detail_queries_are_pinned(alice_api, alice_private, django_assert_num_queries):
-    # 1 API key by prefix, 2 the caller's org, 3 the dataset with owner and type, 4 its records.
-    with django_assert_num_queries(4):
+    # 1 API key by prefix, 2 the caller's org, 3 the dataset with owner and type, 4 its records
+    # (on PostgreSQL the records come through COPY, which Django's query log does not see).
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 4):
         body(alice_api.get(f"/api/v1/datasets/{alice_private['id']}"))
 
 
