@@ -215,7 +215,7 @@ def test_postgres_renders_records_exactly_like_the_python_path(alice_api):
         * 2500
     )
     dataset = body(create(alice_api, content=content))
-    from_postgres = b"".join(representation._record_json_postgres(dataset["id"]))
+    from_postgres = b",".join(representation._record_json_postgres(dataset["id"]))
     from_python = b",".join(representation._record_json_python(dataset["id"]))
     assert orjson.loads(b"[" + from_postgres + b"]") == orjson.loads(b"[" + from_python + b"]")
     assert len(orjson.loads(b"[" + from_postgres + b"]")) == 2501
