@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "metrics",
     "collections_app",
     "datasets",
+    "runs",
 ]
 
 MIDDLEWARE = [
@@ -150,3 +151,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Background scoring. With a broker URL (e.g. redis://127.0.0.1:6379/0) runs are scored by Celery workers;
+# without one, the same task functions run in-process once the creating transaction commits.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

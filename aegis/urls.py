@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("metrics.urls")),
     path("", include("collections_app.urls")),
     path("", include("datasets.urls")),
+    path("", include("runs.urls")),
 ]
 
 urlpatterns = [

@@ -27,6 +27,9 @@ class RecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # records belong to their dataset; deleting one would falsify its stored record_count
+
     @admin.display(description="prompt")
     def prompt_preview(self, record):
         return (record.prompt or "")[:80]

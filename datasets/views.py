@@ -1,5 +1,5 @@
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param, int_param, str_param
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
+from aegis.schema import error_responses
 from aegis.uploads import limit_upload_size
 from aegis.views import validated
 from datasets.models import DatasetType
@@ -33,17 +34,16 @@ PREFER = OpenApiParameter(
 SHARED = OpenApiParameter(
     "shared", bool, required=False, description="false: only yours; true: only shared with you through your org."
 )
-ERRORS = {
-    code: OpenApiResponse(description=text)
-    for code, text in {
+ERRORS = error_responses(
+    {
         400: "A broken rule: bad CSV, metrics, mappings or name.",
         401: "Authentication failed.",
         404: "Not found or not visible.",
         413: "Upload too large.",
         415: "Not multipart/form-data.",
         422: "Missing or malformed request parts.",
-    }.items()
-}
+    }
+)
 
 
 def dataset_response(request, dataset, status: int) -> StreamingHttpResponse:

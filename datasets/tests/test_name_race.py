@@ -10,7 +10,7 @@ from conftest import client_for
 from datasets.models import Dataset
 from datasets.tests.helpers import body, create
 
-pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 RACERS = 6
 

@@ -1,0 +1,164 @@
+"""Run reads. Visibility is always Run.objects.visible_to(user); large runs are read in id-ordered chunks."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce, Left
+from rest_framework.exceptions import NotFound
+
+from accounts.models import User
+from runs.models import RECORD_FIELDS, Evaluation, LlmModel, Run
+
+EVALUATION_CHUNK = 2000
+RECORD_PREVIEW_CHARS = 100
+
+
+def run_get_visible(*, user: User, run_id: int) -> Run:
+    run = Run.objects.visible_to(user).select_related("user", "dataset", "data_collection").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Run {run_id} not found.")
+    return run
+
+
+def model_list() -> QuerySet:
+    return LlmModel.objects.order_by("id")
+
+
+def cost_text(value: Decimal | None) -> str | None:
+    """A cost as a short decimal string: "0", "0.0004"."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def is_gte(result: float | None, threshold: float | None) -> bool | None:
+    return None if result is None or threshold is None else result >= threshold
+
+
+def run_object(run: Run) -> dict:
+    """The run of spec 6.1 without its evaluations (they are streamed after it)."""
+    return {
+        "id": run.pk,
+        "user": run.user.email if run.user_id else None,
+        "author_email": run.author_email,
+        "run_type": run.get_run_type_display(),
+        "run_source": run.get_run_source_display(),
+        "dataset": run.dataset.name if run.dataset_id else None,
+        "data_collection": run.data_collection.name if run.data_collection_id else None,
+        "org_id": run.org_id,
+        "number_of_metrics": Evaluation.objects.filter(run_id=run.pk).values("metric_id").distinct().count(),
+        "result": run.result,
+        "threshold": run.threshold,
+        "model_slug": run.model_slug,
+        "alias": run.alias,
+        "aggregate_results": run.aggregate_results,
+        "total_cost": f"{run.total_cost:.15f}",
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "is_gte_threshold": run.is_gte_threshold,
+    }
+
+
+def run_summary(run: Run) -> dict:
+    """The short form used where runs are nested (collections, datasets)."""
+    return {
+        "id": run.pk,
+        "user": run.user.email if run.user_id else None,
+        "author_email": run.author_email,
+        "alias": run.alias,
+        "run_type": run.get_run_type_display(),
+        "dataset_id": run.dataset_id,
+        "data_collection_id": run.data_collection_id,
+        "org_id": run.org_id,
+        "result": run.result,
+        "threshold": run.threshold,
+        "model_slug": run.model_slug,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
+
+
+def _evaluation_rows(queryset: QuerySet, *, preview: int | None) -> QuerySet:
+    def field(name):
+        value = Coalesce(F(f"record__{name}"), F(f"run_record__{name}"))
+        return Left(value, preview) if preview else value
+
+    return queryset.annotate(
+        row_id=Coalesce(F("record_id"), F("run_record_id")), **{f"row_{name}": field(name) for name in RECORD_FIELDS}
+    ).values(
+        "id",
+        "run_id",
+        "record_index",
+        "metric_id",
+        "metric_shortname",
+        "row_id",
+        *(f"row_{name}" for name in RECORD_FIELDS),
+        "result",
+        "threshold",
+        "explanation",
+        "model_slug",
+        "metric_args",
+        "started_at",
+        "finished_at",
+        "evaluation_cost",
+        "is_success",
+    )
+
+
+def evaluation_item(row: dict) -> dict:
+    """One evaluation of spec 6.2; record strings are cut to 100 characters."""
+    return {
+        "id": row["id"],
+        "run_id": row["run_id"],
+        "record_index": row["record_index"],
+        "metric": row["metric_shortname"],
+        "record": {"id": row["row_id"], **{name: row[f"row_{name}"] for name in RECORD_FIELDS}},
+        "result": row["result"],
+        "threshold": row["threshold"],
+        "explanation": row["explanation"],
+        "model_slug": row["model_slug"],
+        "metric_args": row["metric_args"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "evaluation_cost": cost_text(row["evaluation_cost"]),
+        "is_success": row["is_success"],
+        "is_gte_threshold": is_gte(row["result"], row["threshold"]),
+    }
+
+
+def chunked(queryset: QuerySet, size: int = EVALUATION_CHUNK) -> Iterator[dict]:
+    """Keyset pagination by id: memory stays flat however many rows there are."""
+    after = 0
+    while True:
+        rows = list(queryset.filter(id__gt=after).order_by("id")[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        after = rows[-1]["id"]
+
+
+def run_evaluations(run_id: int) -> Iterator[dict]:
+    rows = _evaluation_rows(Evaluation.objects.filter(run_id=run_id), preview=RECORD_PREVIEW_CHARS)
+    return (evaluation_item(row) for row in chunked(rows))
+
+
+def run_evaluation_rows(run_id: int) -> Iterator[dict]:
+    """Full (untruncated) rows for the CSV export."""
+    return chunked(_evaluation_rows(Evaluation.objects.filter(run_id=run_id), preview=None))
+
+
+# For GET /datasets/{id}: the runs and evaluations on a dataset that the caller can see.
+
+
+def _visible_dataset_runs(user: User, dataset_id: int) -> QuerySet:
+    return Run.objects.visible_to(user).filter(dataset_id=dataset_id)
+
+
+def dataset_run_summaries(user: User, dataset_id: int) -> list[dict]:
+    runs = _visible_dataset_runs(user, dataset_id).select_related("user").order_by("-started_at", "-id")
+    return [run_summary(run) for run in runs]
+
+
+def dataset_evaluations(user: User, dataset_id: int) -> Iterator[dict]:
+    run_ids = _visible_dataset_runs(user, dataset_id).values("id")
+    rows = _evaluation_rows(Evaluation.objects.filter(run_id__in=run_ids), preview=RECORD_PREVIEW_CHARS)
+    return (evaluation_item(row) for row in chunked(rows))
