@@ -4,6 +4,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Organization, User
 from collections_app.models import DataCollection
 from datasets.models import Dataset
+from runs.models import Run
 
 
 def collection_for_linking(
@@ -28,27 +29,30 @@ def collection_for_linking(
     return collection
 
 
-def _with_visible_datasets(queryset, user: User):
+def _with_visible_contents(queryset, user: User):
     visible = (
         Dataset.objects.visible_to(user)
         .filter(dataset_type__is_proprietary=False)
         .select_related("user")
         .order_by("-created_at", "-id")
     )
-    return queryset.select_related("user").prefetch_related(Prefetch("datasets", visible, to_attr="visible_datasets"))
+    runs = Run.objects.visible_to(user).select_related("user").order_by("-started_at", "-id")
+    return queryset.select_related("user").prefetch_related(
+        Prefetch("datasets", visible, to_attr="visible_datasets"), Prefetch("runs", runs, to_attr="visible_runs")
+    )
 
 
 def collection_list(*, user: User, shared: bool | None):
     """Visible collections, newest first. `shared=true` for a caller with no organization is a 404 (spec 2.3)."""
     if shared is True and user.org_id is None:
         raise NotFound("You are not a member of an organization, so nothing is shared with you.")
-    return _with_visible_datasets(DataCollection.objects.shared_filter(user, shared), user).order_by(
+    return _with_visible_contents(DataCollection.objects.shared_filter(user, shared), user).order_by(
         "-created_at", "-id"
     )
 
 
 def collection_get_visible(*, user: User, collection_id: int) -> DataCollection:
-    collection = _with_visible_datasets(DataCollection.objects.visible_to(user), user).filter(pk=collection_id).first()
+    collection = _with_visible_contents(DataCollection.objects.visible_to(user), user).filter(pk=collection_id).first()
     if collection is None:
         raise NotFound(f"Data collection {collection_id} not found.")
     return collection

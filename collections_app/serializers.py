@@ -1,7 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
 from collections_app.models import DataCollection
+from runs.selectors import run_summary
+from runs.serializers import RunSummaryOut
 
 
 class DataCollectionCreateInput(serializers.Serializer):
@@ -27,5 +30,6 @@ class DataCollectionOut(serializers.ModelSerializer):
         model = DataCollection
         fields = ["id", "user", "name", "org_id", "author_email", "datasets", "runs", "created_at", "updated_at"]
 
+    @extend_schema_field(RunSummaryOut(many=True))
     def get_runs(self, collection) -> list[dict]:
-        return []
+        return [run_summary(run) for run in collection.visible_runs]

@@ -7,7 +7,7 @@ from a chunked cursor and orjson renders them. The DRF serializers in `serialize
 shapes for the OpenAPI document; tests hold the shapes and the two paths together.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 from django.db import connection
@@ -63,11 +63,6 @@ def dataset_records(dataset_id: int, *, after_id: int = 0):
     return Record.objects.filter(dataset_id=dataset_id, id__gt=after_id).order_by("id").values(*RECORD_COLUMNS)
 
 
-def _record_json_python(dataset_id: int) -> Iterator[bytes]:
-    for record in dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK):
-        yield dumps(record)
-
-
 def _utc_text(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS {column}"""
 
@@ -97,13 +92,17 @@ def _record_json_postgres(dataset_id: int) -> Iterator[bytes]:
 
 
 def record_json_chunks(dataset_id: int) -> Iterator[bytes]:
-    """The dataset's records as JSON objects joined by commas, in id order, in chunks of whole records."""
+    """The dataset's records as comma-joined JSON objects in id order, in chunks of whole records."""
     if connection.vendor == "postgresql":
-        yield from _record_json_postgres(dataset_id)
-        return
+        return _record_json_postgres(dataset_id)
+    return _json_chunks(dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK))
+
+
+def _json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
+    """Comma-joined JSON objects, RECORD_CHUNK at a time."""
     batch = []
-    for record in _record_json_python(dataset_id):
-        batch.append(record)
+    for item in items:
+        batch.append(dumps(item))
         if len(batch) == RECORD_CHUNK:
             yield b",".join(batch)
             batch = []
@@ -111,15 +110,25 @@ def record_json_chunks(dataset_id: int) -> Iterator[bytes]:
         yield b",".join(batch)
 
 
-def stream_dataset(dataset: Dataset, *, minimal: bool = False) -> Iterator[bytes]:
+def _array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Chunks of whole objects, with the commas that go between chunks."""
+    separator = b""
+    for chunk in chunks:
+        yield separator + chunk
+        separator = b","
+
+
+def stream_dataset(
+    dataset: Dataset, *, minimal: bool = False, runs: Iterable[dict] = (), evaluations: Iterable[dict] = ()
+) -> Iterator[bytes]:
     """The full dataset object, in pieces. `minimal` replaces `records` with `record_count`."""
     head = dumps(dataset_summary(dataset))[:-1]
     if minimal:
-        yield head + b',"record_count":' + str(dataset.record_count).encode() + b',"runs":[],"evaluations":[]}'
-        return
-    yield head + b',"records":['
-    separator = b""
-    for chunk in record_json_chunks(dataset.pk):
-        yield separator + chunk
-        separator = b","
-    yield b'],"runs":[],"evaluations":[]}'
+        yield head + b',"record_count":' + str(dataset.record_count).encode()
+    else:
+        yield head + b',"records":['
+        yield from _array_body(record_json_chunks(dataset.pk))
+        yield b"]"
+    yield b',"runs":[' + b",".join(_json_chunks(runs)) + b'],"evaluations":['
+    yield from _array_body(_json_chunks(evaluations))
+    yield b"]}"

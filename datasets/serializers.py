@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
 from datasets.models import Dataset, DatasetType
+from runs.serializers import EvaluationOut, RunSummaryOut
 
 
 class DatasetCreateInput(serializers.Serializer):
@@ -100,8 +101,8 @@ class RecordOut(serializers.Serializer):
 class DatasetOut(DatasetSummaryOut):
     records = RecordOut(many=True, help_text="Left out with `Prefer: return=minimal`.")
     record_count = serializers.IntegerField(required=False, help_text="Only with `Prefer: return=minimal`.")
-    runs = serializers.ListField(child=serializers.DictField())
-    evaluations = serializers.ListField(child=serializers.DictField())
+    runs = RunSummaryOut(many=True, help_text="Runs on this dataset that you can see.")
+    evaluations = EvaluationOut(many=True, help_text="Evaluations of those runs.")
 
     class Meta(DatasetSummaryOut.Meta):
         fields = [*DatasetSummaryOut.Meta.fields, "records", "record_count", "runs", "evaluations"]

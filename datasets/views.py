@@ -23,6 +23,7 @@ from datasets.serializers import (
     RecordOut,
 )
 from datasets.services import dataset_create
+from runs.selectors import dataset_evaluations, dataset_run_summaries
 
 PREFER = OpenApiParameter(
     "Prefer",
@@ -48,9 +49,13 @@ ERRORS = error_responses(
 
 def dataset_response(request, dataset, status: int) -> StreamingHttpResponse:
     minimal = wants_minimal(request)
-    response = StreamingHttpResponse(
-        stream_dataset(dataset, minimal=minimal), status=status, content_type="application/json"
+    body = stream_dataset(
+        dataset,
+        minimal=minimal,
+        runs=dataset_run_summaries(request.user, dataset.pk),
+        evaluations=dataset_evaluations(request.user, dataset.pk),
     )
+    response = StreamingHttpResponse(body, status=status, content_type="application/json")
     if minimal:
         response["Preference-Applied"] = "return=minimal"
     response["Vary"] = "Prefer"

@@ -172,3 +172,21 @@ class LlmModelOut(serializers.ModelSerializer):
     class Meta:
         model = LlmModel
         fields = ["id", "slug", "name", "supplier"]
+
+
+class RunSummaryOut(serializers.Serializer):
+    """A run where it is nested (in a dataset or a collection)."""
+
+    id = serializers.IntegerField()
+    user = serializers.EmailField(allow_null=True)
+    author_email = serializers.EmailField()
+    alias = serializers.CharField(allow_null=True)
+    run_type = serializers.CharField()
+    dataset_id = serializers.IntegerField(allow_null=True)
+    data_collection_id = serializers.IntegerField(allow_null=True)
+    org_id = serializers.IntegerField(allow_null=True)
+    result = serializers.FloatField(allow_null=True)
+    threshold = serializers.IntegerField(allow_null=True)
+    model_slug = serializers.CharField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

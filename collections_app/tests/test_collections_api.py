@@ -66,3 +66,13 @@ def test_shared_true_without_an_org_is_404(dave_api):
 
 def test_list_paging_is_validated(alice_api, db):
     assert alice_api.get("/api/v1/data-collections", {"page": 0}).status_code == 422
+
+
+def test_collection_lists_the_runs_the_caller_can_see(alice_api, bob_api, team_collection):
+    from runs.tests.helpers import dataset_run
+
+    dataset = body(create(alice_api, name="In team", data_collection_id=str(team_collection.pk)))
+    run = body(dataset_run(alice_api, dataset["id"], is_blocking=True))
+    data = bob_api.get(f"/api/v1/data-collections/{team_collection.pk}").json()
+    assert [item["id"] for item in data["runs"]] == [run["id"]]
+    assert data["runs"][0]["data_collection_id"] == team_collection.pk

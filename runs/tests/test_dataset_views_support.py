@@ -30,3 +30,22 @@ def test_dataset_evaluations_come_from_visible_runs(alice_api, alice, bob):
 
     assert [item["id"] for item in dataset_evaluations(alice, dataset["id"])] == [e["id"] for e in run["evaluations"]]
     assert list(dataset_evaluations(bob, dataset["id"])) == []
+
+
+def test_get_dataset_lists_its_runs_and_evaluations(alice_api):
+    dataset = make_dataset(alice_api)
+    run = body(dataset_run(alice_api, dataset["id"], is_blocking=True))
+    shown = body(alice_api.get(f"/api/v1/datasets/{dataset['id']}"))
+    assert [summary["id"] for summary in shown["runs"]] == [run["id"]]
+    assert shown["runs"][0]["alias"] == run["alias"]
+    assert [item["id"] for item in shown["evaluations"]] == [e["id"] for e in run["evaluations"]]
+    assert len(shown["evaluations"]) == len(shown["records"]) * len(shown["selected_metrics"])
+    assert shown["evaluations"][0]["record"]["id"] == shown["records"][0]["id"]
+
+
+def test_minimal_dataset_keeps_runs_and_evaluations_but_not_records(alice_api):
+    dataset = make_dataset(alice_api)
+    body(dataset_run(alice_api, dataset["id"], is_blocking=True))
+    shown = body(alice_api.get(f"/api/v1/datasets/{dataset['id']}", HTTP_PREFER="return=minimal"))
+    assert "records" not in shown and shown["record_count"] == 3
+    assert len(shown["runs"]) == 1 and len(shown["evaluations"]) == 6
