@@ -33,35 +33,45 @@ def _normalize(header: str) -> str:
 CHUNK_BYTES = 1 << 16
 
 
-def _byte_lines(binary: BinaryIO, first: bytes) -> Iterator[bytes]:
-    """Lines split on b"\\n" with their endings, read in chunks (a line may span many chunks)."""
+def _byte_blocks(binary: BinaryIO, first: bytes) -> Iterator[bytes]:
+    """The file in blocks of whole lines (each ends with b"\\n", but maybe the last), read in chunks."""
     parts = [first]
     while chunk := binary.read(CHUNK_BYTES):
-        if b"\n" not in chunk:
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:  # a line longer than a chunk: keep collecting
             parts.append(chunk)
             continue
-        parts.append(chunk)
-        lines = b"".join(parts).split(b"\n")
-        parts = [lines.pop()]
-        for line in lines:
-            yield line + b"\n"
+        parts.append(chunk[:cut])
+        yield b"".join(parts)
+        parts = [chunk[cut:]]
     tail = b"".join(parts)
     if tail:
         yield tail
 
 
 def _utf8_lines(binary: BinaryIO, first: bytes) -> Iterator[str]:
-    """UTF-8 never has 0x0A inside a character, so each line decodes on its own and errors can name it."""
-    for line_number, raw in enumerate(_byte_lines(binary, first), start=1):
+    """Decoded lines with their endings. A block of whole lines decodes at once (UTF-8 never has 0x0A inside a
+    character), and an error is traced back to its line."""
+    line_number = 0
+    for block in _byte_blocks(binary, first):
+        if b"\x00" in block:
+            raise CsvError("contains a NUL byte.", line_number + block.count(b"\n", 0, block.index(b"\x00")) + 1)
         try:
-            text = raw.decode("utf-8")
+            text = block.decode("utf-8")
         except UnicodeDecodeError as exc:
+            line_start = block.rfind(b"\n", 0, exc.start) + 1
             raise CsvError(
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start + 1}).", line_number
+                f"not valid UTF-8 (byte 0x{block[exc.start]:02x} at position {exc.start - line_start + 1}).",
+                line_number + block.count(b"\n", 0, exc.start) + 1,
             ) from None
-        if "\x00" in text:
-            raise CsvError("contains a NUL byte.", line_number)
-        yield text
+        lines = text.split("\n")
+        tail = lines.pop()
+        line_number += len(lines)
+        for line in lines:
+            yield line + "\n"
+        if tail:
+            line_number += 1
+            yield tail
 
 
 def _utf16_lines(binary: BinaryIO, first: bytes) -> Iterator[str]:

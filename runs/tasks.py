@@ -1,20 +1,27 @@
 """Background scoring: one task per slice of a run's evaluation ids.
 
-With a broker configured the slices go to Celery workers; without one they run in this process right after
-the creating transaction commits. Either way a slice only scores what is still pending (safe to run twice,
+With a broker configured the slices go to Celery workers; without one they run in this process once the
+creating transaction has committed and, inside a request, once its response has gone out, so a non-blocking
+create still answers at once. Either way a slice only scores what is still pending (safe to run twice,
 which acks_late allows), and whichever slice completes the run sets finished_at, exactly once.
 """
 
+import logging
+import threading
+
 from celery import shared_task
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import Max, Min
+from django.dispatch import receiver
 
 from metrics import registry
 from runs.models import Evaluation
 from runs.scoring import finish_run_if_complete, score_slice
 
 SLICE_IDS = 5000
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, name="runs.score_evaluations")
@@ -41,13 +48,44 @@ def schedule_scoring(run_id: int) -> None:
     transaction.on_commit(lambda: _dispatch(run_id))
 
 
+# Work deferred until the current request's response has been sent (the no-broker default).
+_deferred = threading.local()
+
+
+@receiver(request_started)
+def _open_request(sender, **kwargs):
+    _deferred.jobs = []
+
+
+@receiver(request_finished)
+def _run_after_response(sender, **kwargs):
+    jobs, _deferred.jobs = getattr(_deferred, "jobs", None), None
+    for job in jobs or ():
+        try:
+            job()
+        except Exception:  # the response is gone; the run stays pending and the error is logged
+            logger.exception("Deferred scoring failed")
+
+
+def after_response(job) -> None:
+    """Run `job` when the current response is finished, or now when there is no request (shell, commands)."""
+    jobs = getattr(_deferred, "jobs", None)
+    if jobs is None:
+        job()
+    else:
+        jobs.append(job)
+
+
 def _dispatch(run_id: int) -> None:
+    if settings.CELERY_BROKER_URL:
+        _score(run_id, score_evaluations.delay)
+    else:
+        after_response(lambda: _score(run_id, score_evaluations))
+
+
+def _score(run_id: int, run_slice) -> None:
     slices = id_slices(run_id)
     if not slices:
         finish_run_if_complete(run_id)
-        return
     for first_id, last_id in slices:
-        if settings.CELERY_BROKER_URL:
-            score_evaluations.delay(run_id, first_id, last_id)
-        else:
-            score_evaluations(run_id, first_id, last_id)
+        run_slice(run_id, first_id, last_id)

@@ -106,3 +106,19 @@ def test_a_failed_row_never_fails_the_slice(alice_api, django_capture_on_commit_
     assert failed.count() == 2
     assert all(e.result is None and e.explanation for e in failed)
     assert Run.objects.get(pk=run_id).finished_at <= timezone.now()
+
+
+def test_in_process_scoring_waits_for_the_response_to_be_sent():
+    # The receivers of request_started and request_finished, called directly: sending the signals here would
+    # also run Django's own receivers, which close the test's database connection.
+    from runs.tasks import _open_request, _run_after_response, after_response
+
+    done = []
+    _open_request(sender=None)
+    after_response(lambda: done.append("scored"))
+    assert done == []  # the 201 with pending evaluations goes out first
+    _run_after_response(sender=None)
+    assert done == ["scored"]
+
+    after_response(lambda: done.append("now"))  # outside a request (shell, management command): at once
+    assert done == ["scored", "now"]
