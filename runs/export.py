@@ -50,7 +50,7 @@ def _csv_row(run: Run, row: dict) -> dict:
         "explanation": row["explanation"],
         "model_slug": row["model_slug"],
         "is_success": row["is_success"],
-        "evaluation_cost_raw": row["evaluation_cost"],
+        "evaluation_cost_raw": None if row["evaluation_cost"] is None else format(row["evaluation_cost"], "f"),
         "evaluation_cost": cost_text(row["evaluation_cost"]),
         "is_gte_threshold": is_gte(row["result"], row["threshold"]),
         "threshold": row["threshold"],

@@ -203,6 +203,7 @@ def test_download_has_one_row_per_evaluation_and_only_filled_columns(alice_api):
     ]
     assert rows[0]["alias"] == "smoke"
     assert rows[0]["evaluation_cost"] == "0"
+    assert rows[0]["evaluation_cost_raw"] == "0.000000000000000"
     assert rows[0]["shortname"] == "exact_match"
     assert rows[0]["metric_id"] == "1"
 
