@@ -1,7 +1,5 @@
 """Which metrics a run applies, with which threshold, model and arguments (spec 4.1 and 4.2)."""
 
-import re
-
 from rest_framework.exceptions import NotFound
 
 from aegis.exceptions import BusinessRuleError
@@ -9,11 +7,11 @@ from datasets.models import Dataset
 from metrics import registry
 from metrics.args import MetricArgsError, resolve_args
 from metrics.models import Metric
+from metrics.selection import METRIC_ID
 from runs.models import LlmModel
 from runs.scoring import MetricPlan
 
 DEFAULT_MODEL_SLUG = "gpt-4o"
-METRIC_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 def first_set(*values):
