@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models import Q
 
 from aegis.visibility import VisibleQuerySet, ownership_constraints
+from metrics.registry import RECORD_FIELDS  # noqa: F401  (re-exported for the runs modules)
 
-RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
 ALIAS_MAX_LENGTH = 255
 
 

@@ -268,5 +268,5 @@ def run_delete(*, user: User, run: Run) -> None:
             Evaluation.objects.filter(run=run).delete()
             RunRecord.objects.filter(run=run).delete()
             run.delete()
-    except IntegrityError as exc:
-        raise BusinessRuleError(f"The run could not be deleted: {exc}") from None
+    except IntegrityError:
+        raise BusinessRuleError("The run could not be deleted: other data still refers to it.") from None
