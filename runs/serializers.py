@@ -47,7 +47,23 @@ class CustomMetricObjectInput(serializers.Serializer):
     model_slug = model_slug_field()
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/CustomMetricObjectInput"}]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "A metric shortname."},
+            {
+                "type": "object",
+                "required": ["metric"],
+                "properties": {
+                    "metric": {"type": "string", "maxLength": 64},
+                    "metric_args": {"type": "object", "nullable": True},
+                    "threshold": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
+                    "model_slug": {"type": "string", "maxLength": 64, "nullable": True},
+                },
+            },
+        ]
+    }
+)
 class MetricItemField(serializers.Field):
     """A metric shortname, or an object naming the metric with its own args, threshold and model."""
 
