@@ -29,3 +29,24 @@ def test_demo_command_prints_a_working_key(db, capsys):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     assert client.get("/api/v1/metrics").status_code == 200
+
+
+def test_every_schema_reference_resolves(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+
+    def references(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    yield value
+                else:
+                    yield from references(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from references(item)
+
+    components = schema["components"]["schemas"]
+    dangling = {ref for ref in references(schema) if ref.rsplit("/", 1)[-1] not in components}
+    assert dangling == set()
