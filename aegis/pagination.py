@@ -82,7 +82,7 @@ class EnvelopePagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Page number, from 1.",
-                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_999_999, "default": 1},
             },
             {
                 "name": "page_size",

@@ -11,7 +11,7 @@ ALIAS_MAX_LENGTH = 255
 class LlmModel(models.Model):
     """The model catalog: runs and evaluations name a model by its slug."""
 
-    slug = models.SlugField(max_length=64, unique=True)
+    slug = models.CharField(max_length=64, unique=True)  # not a SlugField: model names have dots (gpt-4.1)
     name = models.CharField(max_length=255)
     supplier = models.CharField(max_length=128)
 

@@ -35,7 +35,9 @@ class RunDatasetCreateInput(serializers.Serializer):
     dataset_id = serializers.IntegerField(min_value=1)
     threshold = threshold_field()
     model_slug = model_slug_field()
-    metric_args = serializers.DictField(child=serializers.JSONField(), required=False, allow_null=True, default=None)
+    metric_args = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), required=False, allow_null=True, default=None
+    )
     is_blocking = serializers.BooleanField(required=False, default=False)
     alias = alias_field()
 

@@ -226,3 +226,10 @@ def test_deleting_the_dataset_keeps_its_runs(alice_api):
     assert kept["dataset"] is None
     assert kept["aggregate_results"] == run["aggregate_results"]
     assert {e["record"]["id"] for e in kept["evaluations"]} == {None}
+
+
+def test_a_null_override_for_a_metric_means_no_override(alice_api):
+    dataset = make_dataset(alice_api)
+    response = dataset_run(alice_api, dataset["id"], is_blocking=True, metric_args={"1": None})
+    assert response.status_code == 201
+    assert body(response)["evaluations"][0]["metric_args"] == {"case_sensitive": True, "strip_whitespace": False}
