@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Organization, User
+from aegis.exceptions import BusinessRuleError
 from collections_app.models import DataCollection
 from datasets.models import Dataset
 from runs.models import Run
@@ -26,6 +27,21 @@ def collection_for_linking(
             collection = None
     if collection is None:
         raise NotFound(f"Data collection {collection_id} not found.")
+    return collection
+
+
+def collection_for_dataset_update(*, user: User, collection_id: int) -> DataCollection:
+    """The collection an existing dataset may be moved into, by the rule of creation; a miss is a 400 here.
+
+    Spec 3.4 lists "collection not found" among the 400s of PUT /datasets/{id}. Someone else's private collection
+    is invisible, so it is "not found" too.
+    """
+    try:
+        collection = collection_for_linking(user=user, org=None, collection_id=collection_id)
+    except NotFound:
+        raise BusinessRuleError(
+            f"Data collection {collection_id} not found.", errors={"data_collection_id": ["not found"]}
+        ) from None
     return collection
 
 

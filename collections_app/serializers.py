@@ -9,6 +9,26 @@ from runs.serializers import RunSummaryOut
 
 class DataCollectionCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=255, trim_whitespace=True, allow_blank=True)
+    dataset_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        help_text="Datasets to put in the collection; their sharing decides the collection's.",
+    )
+
+
+class DataCollectionUpdateInput(serializers.Serializer):
+    """PUT /data-collections/{id}: every field is optional and only the sent ones apply."""
+
+    name = serializers.CharField(max_length=255, trim_whitespace=True, allow_blank=True, required=False)
+    dataset_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Replaces the whole set of datasets; [] empties the collection.",
+    )
+    org_id = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="Your organization shares it; null unshares it."
+    )
 
 
 class CollectionDatasetOut(serializers.Serializer):

@@ -1,14 +1,27 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param
 from aegis.routing import parse_object_id
+from aegis.schema import error_responses
 from aegis.views import validated
 from collections_app.selectors import collection_get_visible, collection_list
-from collections_app.serializers import DataCollectionCreateInput, DataCollectionOut
-from collections_app.services import collection_create
+from collections_app.serializers import DataCollectionCreateInput, DataCollectionOut, DataCollectionUpdateInput
+from collections_app.services import collection_create, collection_delete, collection_update
+
+ERRORS = error_responses(
+    {
+        400: "A broken rule: name, dataset_ids or sharing.",
+        401: "Authentication failed.",
+        403: "Visible, but this change or deletion is not yours to make.",
+        404: "Not found or not visible (the collection, or a dataset named in dataset_ids).",
+        415: "Not JSON.",
+        422: "Malformed body or id.",
+    }
+)
 
 
 class DataCollectionListCreateView(APIView):
@@ -26,19 +39,39 @@ class DataCollectionListCreateView(APIView):
         return paginator.get_paginated_response(DataCollectionOut(page, many=True).data)
 
     @extend_schema(
-        summary="Create a private data collection",
+        summary="Create a data collection, optionally with datasets",
         request=DataCollectionCreateInput,
-        responses={201: DataCollectionOut},
+        responses={201: DataCollectionOut, **ERRORS},
     )
     def post(self, request):
         data = validated(DataCollectionCreateInput, request.data)
-        collection = collection_create(user=request.user, name=data["name"])
+        collection = collection_create(user=request.user, name=data["name"], dataset_ids=data.get("dataset_ids"))
         collection = collection_get_visible(user=request.user, collection_id=collection.pk)
         return Response(DataCollectionOut(collection).data, status=201)
 
 
 class DataCollectionDetailView(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(summary="Get a data collection", responses=DataCollectionOut)
     def get(self, request, id):
         collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
         return Response(DataCollectionOut(collection).data)
+
+    @extend_schema(
+        summary="Update a data collection (only the sent fields apply)",
+        request=DataCollectionUpdateInput,
+        responses={200: DataCollectionOut, **ERRORS},
+    )
+    def put(self, request, id):
+        collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
+        changes = dict(validated(DataCollectionUpdateInput, request.data))
+        collection_update(user=request.user, collection=collection, changes=changes)
+        collection = collection_get_visible(user=request.user, collection_id=collection.pk)
+        return Response(DataCollectionOut(collection).data)
+
+    @extend_schema(summary="Delete a data collection (its datasets and runs stay)", responses={204: None, **ERRORS})
+    def delete(self, request, id):
+        collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
+        collection_delete(user=request.user, collection=collection)
+        return Response(status=204)

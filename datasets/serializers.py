@@ -59,6 +59,26 @@ class SelectedMetricsField(serializers.JSONField):
     pass
 
 
+class DatasetUpdateInput(serializers.Serializer):
+    """PUT /datasets/{id}: every field is optional and only the sent ones apply."""
+
+    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    selected_metrics = SelectedMetricsField(
+        required=False, help_text='Replaces the metrics; the legacy shorthand {"1": 70} is accepted too.'
+    )
+    column_mappings = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='{"<record field>": "<CSV column name>"} or null. Stored as metadata: records are not re-read.',
+    )
+    data_collection_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="null takes the dataset out of its collection."
+    )
+    org_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Your organization shares the dataset; null unshares."
+    )
+
+
 class DatasetSummaryOut(serializers.ModelSerializer):
     user = UserRefOut(allow_null=True)
     selected_metrics = SelectedMetricsField()

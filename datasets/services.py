@@ -4,17 +4,27 @@ import re
 import unicodedata
 from typing import BinaryIO
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Organization, User
 from aegis.exceptions import BusinessRuleError
 from aegis.jsonparts import decode_json_part
-from collections_app.selectors import collection_for_linking
+from aegis.sharing import (
+    check_delete_allowed,
+    check_org_id_change,
+    names_stay_unique,
+    owner_runs_follow_datasets,
+    share_collection,
+)
+from collections_app.models import DataCollection
+from collections_app.selectors import collection_for_dataset_update, collection_for_linking
 from datasets.csv_import import RECORD_FIELDS, CsvError, CsvUpload
 from datasets.ingest import write_records
-from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType
+from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
 from metrics.selection import normalize_selected_metrics
+from runs.models import Evaluation
 
 NAME_MAX_LENGTH = 255
 NAME_CONSTRAINTS = ("dataset_name_unique_per_user", "dataset_name_unique_per_org")
@@ -24,7 +34,11 @@ def parse_column_mappings(text: str | None) -> dict[str, str] | None:
     """JSON object {record field: CSV header}, or None. Unknown fields and non-string headers are 400."""
     if text is None or text.strip() in ("", "null"):
         return None
-    decoded = decode_json_part(text, "column_mappings")
+    return validate_column_mappings(decode_json_part(text, "column_mappings"))
+
+
+def validate_column_mappings(decoded) -> dict[str, str] | None:
+    """An already decoded `column_mappings` value (the JSON body of PUT), checked as on upload."""
     if decoded is None:
         return None
     if not isinstance(decoded, dict):
@@ -59,21 +73,23 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def _name_error(*, name: str, user: User | None, org: Organization | None) -> BusinessRuleError | None:
+def _name_error(
+    *, name: str, user: User | None, org: Organization | int | None, exclude_id: int | None = None
+) -> BusinessRuleError | None:
     problem = name_problem(name)
     if problem is not None:
         return BusinessRuleError(f"Invalid name: {problem}.", errors={"name": [problem]})
-    if _name_taken(name=name, user=user, org=org):
+    if _name_taken(name=name, user=user, org=org, exclude_id=exclude_id):
         return _duplicate_name(name, org)
     return None
 
 
-def _name_taken(*, name: str, user: User | None, org: Organization | None) -> bool:
+def _name_taken(*, name: str, user: User | None, org: Organization | int | None, exclude_id: int | None) -> bool:
     scope = Dataset.objects.filter(org=org) if org is not None else Dataset.objects.filter(user=user, org=None)
-    return scope.filter(name__iexact=name).exists()
+    return scope.filter(name__iexact=name).exclude(pk=exclude_id).exists()
 
 
-def _duplicate_name(name: str, org: Organization | None) -> BusinessRuleError:
+def _duplicate_name(name: str, org: Organization | int | None) -> BusinessRuleError:
     where = "in your organization" if org is not None else "in your account"
     message = f"A dataset named '{name}' already exists {where}."
     return BusinessRuleError(message, errors={"name": [message]})
@@ -149,3 +165,99 @@ def _store(dataset: Dataset, upload: CsvUpload) -> Dataset:
             raise _duplicate_name(dataset.name, dataset.org) from None
         raise
     return dataset
+
+
+# Update and delete (spec 3.4, 3.5).
+
+
+def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
+    """Apply the sent fields of PUT /datasets/{id}. `dataset` is already known to be visible to `user`.
+
+    Visible means owner or member of the org it is shared with, which is exactly who may edit it; only
+    `org_id` has a narrower rule. Every check runs before the single transaction that writes.
+    """
+    proprietary = dataset.dataset_type.is_proprietary
+    if "org_id" in changes:
+        check_org_id_change(user=user, row=dataset, org_id=changes["org_id"])
+        if proprietary and changes["org_id"] not in (None, dataset.org_id):
+            raise BusinessRuleError(
+                "A proprietary dataset cannot be shared with an organization.", errors={"org_id": ["proprietary"]}
+            )
+
+    collection = dataset.data_collection
+    if "data_collection_id" in changes:
+        collection = _collection_to_link(user=user, dataset=dataset, collection_id=changes["data_collection_id"])
+    org_id = _org_after_update(dataset=dataset, collection=collection, changes=changes)
+
+    name = changes["name"].strip() if "name" in changes else dataset.name
+    if "name" in changes or org_id != dataset.org_id:
+        name_error = _name_error(name=name, user=dataset.user, org=org_id, exclude_id=dataset.pk)
+        if name_error is not None:
+            raise name_error
+    if "selected_metrics" in changes:
+        dataset.selected_metrics = normalize_selected_metrics(changes["selected_metrics"])
+    if "column_mappings" in changes:
+        # Metadata only: the stored records were read with the mappings of the upload and are not re-read.
+        dataset.column_mappings = validate_column_mappings(changes["column_mappings"])
+
+    sharing_changed = org_id != dataset.org_id or collection != dataset.data_collection
+    # Sharing a dataset that sits in the caller's own private collection shares the whole collection with it.
+    shares_its_collection = (
+        org_id is not None
+        and org_id != dataset.org_id
+        and collection is not None
+        and collection.org_id is None
+        and collection.user_id == user.pk
+    )
+    dataset.name = name
+    dataset.org_id = org_id
+    dataset.data_collection = collection
+    dataset.updated_at = timezone.now()
+    with names_stay_unique(), transaction.atomic():
+        dataset.save(
+            update_fields=["name", "selected_metrics", "column_mappings", "org", "data_collection", "updated_at"]
+        )
+        if shares_its_collection:
+            share_collection(collection=collection, org_id=org_id)
+        if sharing_changed:
+            owner_runs_follow_datasets([dataset.pk])
+    return dataset
+
+
+def _collection_to_link(*, user: User, dataset: Dataset, collection_id: int | None) -> DataCollection | None:
+    if collection_id is None:
+        return None
+    if dataset.dataset_type.is_proprietary:
+        raise BusinessRuleError(
+            "A proprietary dataset cannot be put in a data collection.", errors={"data_collection_id": ["proprietary"]}
+        )
+    return collection_for_dataset_update(user=user, collection_id=collection_id)
+
+
+def _org_after_update(*, dataset: Dataset, collection: DataCollection | None, changes: dict) -> int | None:
+    """An org-shared collection decides the org of its datasets; otherwise the sent value, or the current one."""
+    if collection is None or collection.org_id is None:
+        return changes.get("org_id", dataset.org_id)
+    if "org_id" in changes and changes["org_id"] != collection.org_id:
+        if changes["org_id"] is None:
+            message = "The dataset is in an org-shared collection; send data_collection_id: null to unshare it."
+        else:
+            message = "org_id must equal the organization of the dataset's collection."
+        raise BusinessRuleError(message, errors={"org_id": [message]})
+    return collection.org_id
+
+
+def dataset_delete(*, user: User, dataset: Dataset) -> None:
+    """Delete a dataset and its records. Runs on it are kept, with `dataset` null (spec 3.5)."""
+    check_delete_allowed(user=user, row=dataset, noun="dataset")
+    try:
+        with transaction.atomic():
+            record_ids = Record.objects.filter(dataset_id=dataset.pk).values("id")
+            Evaluation.objects.filter(record_id__in=record_ids).update(record=None)
+            # One DELETE statement: the ORM's cascade would load every record of a million-row dataset first.
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(Record._meta.db_table)
+                cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset.pk])
+            dataset.delete()
+    except IntegrityError:
+        raise BusinessRuleError("The dataset could not be deleted: other data still refers to it.") from None

@@ -1,6 +1,6 @@
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,9 +20,10 @@ from datasets.serializers import (
     DatasetPartialOut,
     DatasetSummaryOut,
     DatasetTypeOut,
+    DatasetUpdateInput,
     RecordOut,
 )
-from datasets.services import dataset_create
+from datasets.services import dataset_create, dataset_delete, dataset_update
 from runs.selectors import dataset_evaluations, dataset_run_summaries
 
 PREFER = OpenApiParameter(
@@ -108,11 +109,42 @@ class DatasetListCreateView(APIView):
         return dataset_response(request, dataset, status=201)
 
 
+DETAIL_ERRORS = error_responses(
+    {
+        400: "A broken rule: metrics, mappings, name, collection or sharing.",
+        401: "Authentication failed.",
+        403: "Visible, but this change or deletion is not yours to make.",
+        404: "Not found or not visible.",
+        415: "Not JSON.",
+        422: "Malformed body or id.",
+    }
+)
+
+
 class DatasetDetailView(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(summary="Get a dataset with its records", parameters=[PREFER], responses={200: DatasetOut, **ERRORS})
     def get(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
         return dataset_response(request, dataset, status=200)
+
+    @extend_schema(
+        summary="Update a dataset (only the sent fields apply)",
+        request=DatasetUpdateInput,
+        responses={200: DatasetSummaryOut, **DETAIL_ERRORS},
+    )
+    def put(self, request, id):
+        dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
+        changes = dict(validated(DatasetUpdateInput, request.data))
+        dataset_update(user=request.user, dataset=dataset, changes=changes)
+        return json_response(dataset_summary(dataset_get_visible(user=request.user, dataset_id=dataset.pk)))
+
+    @extend_schema(summary="Delete a dataset and its records", responses={204: None, **DETAIL_ERRORS})
+    def delete(self, request, id):
+        dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
+        dataset_delete(user=request.user, dataset=dataset)
+        return Response(status=204)
 
 
 class DatasetRecordsView(APIView):

@@ -7,8 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from accounts.models import Membership, User
+from accounts.models import User
 from aegis.exceptions import BusinessRuleError
+from aegis.sharing import check_delete_allowed
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_linking
 from datasets.models import Dataset, Record
@@ -254,14 +255,7 @@ def _apply_collection(*, user: User, run: Run, changes: dict) -> None:
 
 def run_delete(*, user: User, run: Run) -> None:
     """The owner deletes; an org-only run is deleted by an admin of its org. Anyone else who can see it: 403."""
-    if run.user_id == user.pk:
-        allowed = True
-    elif run.user_id is None and run.org_id is not None:
-        allowed = Membership.objects.filter(user=user, org_id=run.org_id, role=Membership.Role.ADMIN).exists()
-    else:
-        allowed = False
-    if not allowed:
-        raise PermissionDenied("Only the run's owner (or an org admin, for an org-only run) may delete it.")
+    check_delete_allowed(user=user, row=run, noun="run")
     try:
         with transaction.atomic():
             # Children first, each a single DELETE: the ORM need not load a large run's evaluations.
