@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from aegis.exceptions import BusinessRuleError
+from aegis.names import name_problem
 from aegis.sharing import (
     attach_datasets,
     check_delete_allowed,
@@ -93,8 +94,9 @@ def collection_delete(*, user: User, collection: DataCollection) -> None:
 
 def _clean_name(name: str) -> str:
     name = name.strip()
-    if not name:
-        raise BusinessRuleError("Invalid name: name must not be empty.", errors={"name": ["must not be empty"]})
+    problem = name_problem(name)
+    if problem is not None:
+        raise BusinessRuleError(f"Invalid name: {problem}.", errors={"name": [problem]})
     return name
 
 

@@ -1,7 +1,6 @@
 """Dataset writes. Every rule of creation lives here; the API view and the admin both call it."""
 
 import re
-import unicodedata
 from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
@@ -11,6 +10,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Organization, User
 from aegis.exceptions import BusinessRuleError
 from aegis.jsonparts import decode_json_part
+from aegis.names import name_problem
 from aegis.sharing import (
     check_delete_allowed,
     check_org_id_change,
@@ -26,7 +26,6 @@ from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
 from metrics.selection import normalize_selected_metrics
 from runs.models import Evaluation
 
-NAME_MAX_LENGTH = 255
 NAME_CONSTRAINTS = ("dataset_name_unique_per_user", "dataset_name_unique_per_org")
 
 
@@ -61,16 +60,6 @@ def _mapping_error(problems: list[str]) -> BusinessRuleError:
 def default_name(filename: str | None) -> str:
     base = (filename or "").rsplit("/", 1)[-1]
     return re.sub(r"\.csv$", "", base, flags=re.IGNORECASE)
-
-
-def name_problem(name: str) -> str | None:
-    if not name:
-        return "name must not be empty"
-    if len(name) > NAME_MAX_LENGTH:
-        return f"name must be at most {NAME_MAX_LENGTH} characters"
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        return "name must not contain control characters"
-    return None
 
 
 def _name_error(

@@ -76,3 +76,11 @@ def test_collection_lists_the_runs_the_caller_can_see(alice_api, bob_api, team_c
     data = bob_api.get(f"/api/v1/data-collections/{team_collection.pk}").json()
     assert [item["id"] for item in data["runs"]] == [run["id"]]
     assert data["runs"][0]["data_collection_id"] == team_collection.pk
+
+
+@pytest.mark.parametrize("name", ["tab\there", "bell\x07", "line\nbreak"])
+def test_collection_names_follow_the_dataset_name_rule(alice_api, name):
+    response = alice_api.post("/api/v1/data-collections", {"name": name}, format="json")
+    assert response.status_code == 400
+    assert "control characters" in response.json()["detail"]
+    assert DataCollection.objects.count() == 0
