@@ -14,30 +14,37 @@ class ErrorOut(serializers.Serializer):
     )
 
 
-def error_responses(descriptions: dict[int, str]) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(response=ErrorOut, description=text) for code, text in descriptions.items()}
-
-
-DEFAULT_ERRORS = {
+ERROR_DESCRIPTIONS = {
+    400: "The request breaks a rule; `detail` says which.",
     401: "Missing, malformed, unknown, revoked or expired API key.",
+    402: "Insufficient balance: nothing was created.",
+    403: "Visible to you, but this action is not yours to take.",
     404: "Not found, or not visible to you.",
+    413: "The upload is larger than MAX_UPLOAD_BYTES.",
+    415: "The body is not of the accepted media type.",
     422: "The request is malformed: a missing or wrongly typed field, a bad path or query parameter.",
 }
 
 
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI entries for an operation's error statuses, all with the one error body."""
+    return {code: OpenApiResponse(response=ErrorOut, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
 class AegisAutoSchema(AutoSchema):
-    """Adds the errors every operation can produce (401; 404 and 422 where a path id or input exists)."""
+    """Adds the errors every operation can produce: 401; 404 and 422 for a path id; 415 and 422 for a body."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         defaults = {401}
         if "{" in self.path:
             defaults |= {404, 422}
-        takes_input = self.method in ("POST", "PUT", "PATCH") or self.get_override_parameters()
-        if takes_input or getattr(self.view, "pagination_class", None):
+        has_body = self.method in ("POST", "PUT", "PATCH")
+        if has_body:
+            defaults |= {415, 422}
+        if self.get_override_parameters() or getattr(self.view, "pagination_class", None):
             defaults.add(422)
-        for code in sorted(defaults):
+        for code, error in errors(*sorted(defaults)).items():
             if str(code) not in responses:
-                error = OpenApiResponse(response=ErrorOut, description=DEFAULT_ERRORS[code])
                 responses[str(code)] = self._get_response_for_code(error, str(code), direction=direction)
         return responses

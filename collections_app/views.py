@@ -6,22 +6,11 @@ from rest_framework.views import APIView
 from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param
 from aegis.routing import parse_object_id
-from aegis.schema import error_responses
+from aegis.schema import errors
 from aegis.views import validated
 from collections_app.selectors import collection_get_visible, collection_list
 from collections_app.serializers import DataCollectionCreateInput, DataCollectionOut, DataCollectionUpdateInput
 from collections_app.services import collection_create, collection_delete, collection_update
-
-ERRORS = error_responses(
-    {
-        400: "A broken rule: name, dataset_ids or sharing.",
-        401: "Authentication failed.",
-        403: "Visible, but this change or deletion is not yours to make.",
-        404: "Not found or not visible (the collection, or a dataset named in dataset_ids).",
-        415: "Not JSON.",
-        422: "Malformed body or id.",
-    }
-)
 
 
 class DataCollectionListCreateView(APIView):
@@ -41,7 +30,7 @@ class DataCollectionListCreateView(APIView):
     @extend_schema(
         summary="Create a data collection, optionally with datasets",
         request=DataCollectionCreateInput,
-        responses={201: DataCollectionOut, **ERRORS},
+        responses={201: DataCollectionOut, **errors(400, 404, 415)},
     )
     def post(self, request):
         data = validated(DataCollectionCreateInput, request.data)
@@ -61,7 +50,7 @@ class DataCollectionDetailView(APIView):
     @extend_schema(
         summary="Update a data collection (only the sent fields apply)",
         request=DataCollectionUpdateInput,
-        responses={200: DataCollectionOut, **ERRORS},
+        responses={200: DataCollectionOut, **errors(400, 403, 415)},
     )
     def put(self, request, id):
         collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
@@ -70,7 +59,9 @@ class DataCollectionDetailView(APIView):
         collection = collection_get_visible(user=request.user, collection_id=collection.pk)
         return Response(DataCollectionOut(collection).data)
 
-    @extend_schema(summary="Delete a data collection (its datasets and runs stay)", responses={204: None, **ERRORS})
+    @extend_schema(
+        summary="Delete a data collection (its datasets and runs stay)", responses={204: None, **errors(400, 403)}
+    )
     def delete(self, request, id):
         collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
         collection_delete(user=request.user, collection=collection)

@@ -91,14 +91,14 @@ def _record_json_postgres(dataset_id: int) -> Iterator[bytes]:
         yield bytes(buffer[:-1]).replace(b"\n", b",")
 
 
-def record_json_chunks(dataset_id: int) -> Iterator[bytes]:
+def recordjson_chunks(dataset_id: int) -> Iterator[bytes]:
     """The dataset's records as comma-joined JSON objects in id order, in chunks of whole records."""
     if connection.vendor == "postgresql":
         return _record_json_postgres(dataset_id)
-    return _json_chunks(dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK))
+    return json_chunks(dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK))
 
 
-def _json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
+def json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
     """Comma-joined JSON objects, RECORD_CHUNK at a time."""
     batch = []
     for item in items:
@@ -110,7 +110,7 @@ def _json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
         yield b",".join(batch)
 
 
-def _array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Chunks of whole objects, with the commas that go between chunks."""
     separator = b""
     for chunk in chunks:
@@ -127,8 +127,8 @@ def stream_dataset(
         yield head + b',"record_count":' + str(dataset.record_count).encode()
     else:
         yield head + b',"records":['
-        yield from _array_body(record_json_chunks(dataset.pk))
+        yield from array_body(recordjson_chunks(dataset.pk))
         yield b"]"
-    yield b',"runs":[' + b",".join(_json_chunks(runs)) + b'],"evaluations":['
-    yield from _array_body(_json_chunks(evaluations))
+    yield b',"runs":[' + b",".join(json_chunks(runs)) + b'],"evaluations":['
+    yield from array_body(json_chunks(evaluations))
     yield b"]}"

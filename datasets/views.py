@@ -8,7 +8,7 @@ from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param, int_param, str_param
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
-from aegis.schema import error_responses
+from aegis.schema import errors
 from aegis.uploads import limit_upload_size
 from aegis.views import validated
 from datasets.models import DatasetType
@@ -36,16 +36,6 @@ PREFER = OpenApiParameter(
 SHARED = OpenApiParameter(
     "shared", bool, required=False, description="false: only yours; true: only shared with you through your org."
 )
-ERRORS = error_responses(
-    {
-        400: "A broken rule: bad CSV, metrics, mappings or name.",
-        401: "Authentication failed.",
-        404: "Not found or not visible.",
-        413: "Upload too large.",
-        415: "Not multipart/form-data.",
-        422: "Missing or malformed request parts.",
-    }
-)
 
 
 def dataset_response(request, dataset, status: int) -> StreamingHttpResponse:
@@ -70,11 +60,15 @@ class DatasetListCreateView(APIView):
     @extend_schema(
         summary="List datasets",
         parameters=[
-            OpenApiParameter("dataset_type_id", int, required=False, description="Defaults to the CUSTOM type."),
+            OpenApiParameter(
+                "dataset_type_id", {"type": "integer", "minimum": 1}, description="Defaults to the CUSTOM type."
+            ),
             SHARED,
-            OpenApiParameter("search", str, required=False, description="Case-insensitive match on the name."),
+            OpenApiParameter(
+                "search", {"type": "string", "maxLength": 255}, description="Case-insensitive match on the name."
+            ),
         ],
-        responses={200: DatasetSummaryOut(many=True), **ERRORS},
+        responses={200: DatasetSummaryOut(many=True), **errors(404)},
     )
     def get(self, request):
         queryset = dataset_list(
@@ -91,7 +85,7 @@ class DatasetListCreateView(APIView):
         summary="Create a dataset from a CSV file",
         request={"multipart/form-data": DatasetCreateInput},
         parameters=[PREFER],
-        responses={201: DatasetOut, **ERRORS},
+        responses={201: DatasetOut, **errors(400, 404, 413, 415)},
     )
     def post(self, request):
         limit_upload_size(request)
@@ -109,22 +103,10 @@ class DatasetListCreateView(APIView):
         return dataset_response(request, dataset, status=201)
 
 
-DETAIL_ERRORS = error_responses(
-    {
-        400: "A broken rule: metrics, mappings, name, collection or sharing.",
-        401: "Authentication failed.",
-        403: "Visible, but this change or deletion is not yours to make.",
-        404: "Not found or not visible.",
-        415: "Not JSON.",
-        422: "Malformed body or id.",
-    }
-)
-
-
 class DatasetDetailView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="Get a dataset with its records", parameters=[PREFER], responses={200: DatasetOut, **ERRORS})
+    @extend_schema(summary="Get a dataset with its records", parameters=[PREFER], responses=DatasetOut)
     def get(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
         return dataset_response(request, dataset, status=200)
@@ -132,7 +114,7 @@ class DatasetDetailView(APIView):
     @extend_schema(
         summary="Update a dataset (only the sent fields apply)",
         request=DatasetUpdateInput,
-        responses={200: DatasetSummaryOut, **DETAIL_ERRORS},
+        responses={200: DatasetSummaryOut, **errors(400, 403, 415)},
     )
     def put(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
@@ -140,7 +122,7 @@ class DatasetDetailView(APIView):
         dataset_update(user=request.user, dataset=dataset, changes=changes)
         return json_response(dataset_summary(dataset_get_visible(user=request.user, dataset_id=dataset.pk)))
 
-    @extend_schema(summary="Delete a dataset and its records", responses={204: None, **DETAIL_ERRORS})
+    @extend_schema(summary="Delete a dataset and its records", responses={204: None, **errors(400, 403)})
     def delete(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
         dataset_delete(user=request.user, dataset=dataset)
@@ -154,10 +136,12 @@ class DatasetRecordsView(APIView):
         summary="Page through a dataset's records",
         parameters=[
             OpenApiParameter(
-                "after_id", int, required=False, description="Only records with a larger id: keyset paging."
+                "after_id",
+                {"type": "integer", "minimum": 0},
+                description="Only records with a larger id: keyset paging.",
             )
         ],
-        responses={200: RecordOut(many=True), **ERRORS},
+        responses=RecordOut(many=True),
     )
     def get(self, request, id):
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
@@ -174,7 +158,7 @@ class DatasetAllPartialView(APIView):
     @extend_schema(
         summary="All visible custom datasets, in brief",
         parameters=[SHARED],
-        responses={200: DatasetPartialOut(many=True), 401: ERRORS[401]},
+        responses=DatasetPartialOut(many=True),
     )
     def get(self, request):
         queryset = dataset_all_partial(user=request.user, shared=bool_param(request, "shared"))

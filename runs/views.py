@@ -6,9 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aegis.routing import parse_object_id
-from aegis.schema import error_responses
+from aegis.schema import errors
 from aegis.views import validated
-from datasets.representation import dumps
+from datasets.representation import array_body, dumps, json_chunks
 from runs import services
 from runs.export import present_columns, stream_csv
 from runs.selectors import cost_text, is_gte, model_list, run_evaluations, run_get_visible, run_object
@@ -22,40 +22,23 @@ from runs.serializers import (
     RunUpdateInput,
 )
 
-ERRORS = error_responses(
-    {
-        400: "A broken rule: metrics, metric_args, alias, sharing.",
-        401: "Authentication failed.",
-        402: "Insufficient balance.",
-        403: "Visible, but the action is not allowed.",
-        404: "Not found or not visible; unknown model.",
-        422: "Malformed request body or path.",
-    }
-)
-
 
 def run_response(run, status: int) -> StreamingHttpResponse:
     """The run object, its evaluations streamed in chunks so a large run never sits whole in memory."""
 
     def body():
-        head = dumps(run_object(run))
-        yield head[:-1] + b',"evaluations":['
-        for index, item in enumerate(run_evaluations(run.pk)):
-            yield (b"," if index else b"") + dumps(item)
+        yield dumps(run_object(run))[:-1] + b',"evaluations":['
+        yield from array_body(json_chunks(run_evaluations(run.pk)))
         yield b"]}"
 
     return StreamingHttpResponse(body(), status=status, content_type="application/json")
-
-
-def _errors(*codes):
-    return {code: ERRORS[code] for code in codes}
 
 
 class RunDatasetCreateView(APIView):
     @extend_schema(
         summary="Run a dataset's metrics over its records",
         request=RunDatasetCreateInput,
-        responses={201: RunOut, **_errors(400, 401, 402, 404, 422)},
+        responses={201: RunOut, **errors(400, 401, 402, 404, 422)},
     )
     def post(self, request):
         data = validated(RunDatasetCreateInput, request.data)
@@ -67,7 +50,7 @@ class RunCustomCreateView(APIView):
     @extend_schema(
         summary="Run metrics over rows sent inline",
         request=RunCustomCreateInput,
-        responses={201: RunOut, **_errors(400, 401, 402, 404, 422)},
+        responses={201: RunOut, **errors(400, 401, 402, 404, 422)},
     )
     def post(self, request):
         data = validated(RunCustomCreateInput, request.data)
@@ -80,7 +63,7 @@ class EvaluateView(APIView):
     @extend_schema(
         summary="Score one row with one metric",
         request=EvaluateInput,
-        responses={201: EvaluateOut, **_errors(400, 401, 402, 404, 422)},
+        responses={201: EvaluateOut, **errors(400, 401, 402, 404, 422)},
     )
     def post(self, request):
         data = validated(EvaluateInput, request.data)
@@ -107,14 +90,14 @@ class EvaluateView(APIView):
 
 
 class RunDetailView(APIView):
-    @extend_schema(summary="Get a run with its evaluations", responses={200: RunOut, **_errors(401, 404, 422)})
+    @extend_schema(summary="Get a run with its evaluations", responses={200: RunOut, **errors(401, 404, 422)})
     def get(self, request, id):
         return run_response(run_get_visible(user=request.user, run_id=parse_object_id(id)), status=200)
 
     @extend_schema(
         summary="Rename a run or change its sharing",
         request=RunUpdateInput,
-        responses={200: RunOut, **_errors(400, 401, 403, 404, 422)},
+        responses={200: RunOut, **errors(400, 401, 403, 404, 422)},
     )
     def put(self, request, id):
         run = run_get_visible(user=request.user, run_id=parse_object_id(id))
@@ -122,7 +105,7 @@ class RunDetailView(APIView):
         services.run_update(user=request.user, run=run, changes=changes)
         return run_response(run_get_visible(user=request.user, run_id=run.pk), status=200)
 
-    @extend_schema(summary="Delete a run", responses={204: None, **_errors(400, 401, 403, 404, 422)})
+    @extend_schema(summary="Delete a run", responses={204: None, **errors(400, 401, 403, 404, 422)})
     def delete(self, request, id):
         run = run_get_visible(user=request.user, run_id=parse_object_id(id))
         services.run_delete(user=request.user, run=run)
@@ -132,7 +115,7 @@ class RunDetailView(APIView):
 class RunDownloadView(APIView):
     @extend_schema(
         summary="Download a run's evaluations as CSV",
-        responses={(200, "text/csv"): OpenApiTypes.STR, **_errors(401, 404, 422)},
+        responses={(200, "text/csv"): OpenApiTypes.STR, **errors(401, 404, 422)},
     )
     def get(self, request, id):
         run = run_get_visible(user=request.user, run_id=parse_object_id(id))
@@ -145,6 +128,6 @@ class RunDownloadView(APIView):
 
 
 class LlmModelListView(APIView):
-    @extend_schema(summary="List the model catalog", responses={200: LlmModelOut(many=True), **_errors(401)})
+    @extend_schema(summary="List the model catalog", responses={200: LlmModelOut(many=True), **errors(401)})
     def get(self, request):
         return Response(LlmModelOut(model_list(), many=True).data)
