@@ -2,13 +2,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
+from aegis.fields import StrictCharField
 from collections_app.models import DataCollection
 from runs.selectors import run_summary
 from runs.serializers import RunSummaryOut
 
 
 class DataCollectionCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=255, trim_whitespace=True, allow_blank=True)
+    name = StrictCharField(max_length=255, trim_whitespace=True, allow_blank=True)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -20,7 +21,7 @@ class DataCollectionCreateInput(serializers.Serializer):
 class DataCollectionUpdateInput(serializers.Serializer):
     """PUT /data-collections/{id}: every field is optional and only the sent ones apply."""
 
-    name = serializers.CharField(max_length=255, trim_whitespace=True, allow_blank=True, required=False)
+    name = StrictCharField(max_length=255, trim_whitespace=True, allow_blank=True, required=False)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -33,7 +34,7 @@ class DataCollectionUpdateInput(serializers.Serializer):
 
 class CollectionDatasetOut(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = StrictCharField()
     user = UserRefOut(allow_null=True)
     org_id = serializers.IntegerField(allow_null=True)
     author_email = serializers.EmailField()

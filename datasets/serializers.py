@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
+from aegis.fields import NullableIntegerField, StrictCharField
 from datasets.models import Dataset, DatasetType
 from runs.serializers import EvaluationOut, RunSummaryOut
 
@@ -15,25 +16,25 @@ class DatasetCreateInput(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True, help_text="The CSV file: UTF-8 (with or without BOM) or UTF-16 with BOM."
     )
-    selected_metrics = serializers.CharField(
+    selected_metrics = StrictCharField(
         trim_whitespace=False,
         help_text='JSON: {"<metric id>": {"threshold": 0-100, "metric_args": object | null}}.',
     )
-    column_mappings = serializers.CharField(
+    column_mappings = StrictCharField(
         required=False,
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
         help_text='JSON: {"<record field>": "<CSV column name>"}, or null.',
     )
-    name = serializers.CharField(
+    name = StrictCharField(
         required=False,
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
         help_text="Defaults to the file name without .csv.",
     )
-    data_collection_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    data_collection_id = NullableIntegerField(required=False, allow_null=True, min_value=1)
 
 
 class DatasetTypeOut(serializers.ModelSerializer):
@@ -62,7 +63,7 @@ class SelectedMetricsField(serializers.JSONField):
 class DatasetUpdateInput(serializers.Serializer):
     """PUT /datasets/{id}: every field is optional and only the sent ones apply."""
 
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
     selected_metrics = SelectedMetricsField(
         required=False, help_text='Replaces the metrics; the legacy shorthand {"1": 70} is accepted too.'
     )
@@ -82,8 +83,8 @@ class DatasetUpdateInput(serializers.Serializer):
 class DatasetSummaryOut(serializers.ModelSerializer):
     user = UserRefOut(allow_null=True)
     selected_metrics = SelectedMetricsField()
-    structure = serializers.ListField(child=serializers.CharField())
-    column_mappings = serializers.DictField(child=serializers.CharField(), allow_null=True)
+    structure = serializers.ListField(child=StrictCharField())
+    column_mappings = serializers.DictField(child=StrictCharField(), allow_null=True)
     dataset_type = DatasetTypeOut()
 
     class Meta:
@@ -109,11 +110,11 @@ class RecordOut(serializers.Serializer):
     id = serializers.IntegerField()
     user_id = serializers.IntegerField(allow_null=True)
     dataset_id = serializers.IntegerField()
-    prompt = serializers.CharField(allow_null=True)
-    input = serializers.CharField(allow_null=True)
-    context = serializers.CharField(allow_null=True)
-    output = serializers.CharField(allow_null=True)
-    golden_answer = serializers.CharField(allow_null=True)
+    prompt = StrictCharField(allow_null=True)
+    input = StrictCharField(allow_null=True)
+    context = StrictCharField(allow_null=True)
+    output = StrictCharField(allow_null=True)
+    golden_answer = StrictCharField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField(allow_null=True)
 

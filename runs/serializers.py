@@ -3,12 +3,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aegis.fields import StrictCharField
 from runs.models import ALIAS_MAX_LENGTH, LlmModel
 
 
 def record_text():
     # Stored and scored exactly as sent: whitespace is data for metrics such as exact_match.
-    return serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False, default=None)
+    return StrictCharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False, default=None)
 
 
 def threshold_field():
@@ -16,11 +17,11 @@ def threshold_field():
 
 
 def model_slug_field():
-    return serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+    return StrictCharField(max_length=64, required=False, allow_null=True, default=None)
 
 
 def alias_field():
-    return serializers.CharField(max_length=ALIAS_MAX_LENGTH, required=False, allow_null=True, default=None)
+    return StrictCharField(max_length=ALIAS_MAX_LENGTH, required=False, allow_null=True, default=None)
 
 
 class RecordDataInput(serializers.Serializer):
@@ -43,7 +44,7 @@ class RunDatasetCreateInput(serializers.Serializer):
 
 
 class CustomMetricObjectInput(serializers.Serializer):
-    metric = serializers.CharField(max_length=64)
+    metric = StrictCharField(max_length=64)
     metric_args = serializers.JSONField(required=False, allow_null=True, default=None)
     threshold = threshold_field()
     model_slug = model_slug_field()
@@ -100,14 +101,14 @@ class RunCustomCreateInput(serializers.Serializer):
 
 
 class EvaluateInput(RecordDataInput):
-    metric_shortname = serializers.CharField(max_length=64)
+    metric_shortname = StrictCharField(max_length=64)
     model_slug = model_slug_field()
     threshold = threshold_field()
     metric_args = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
 class RunUpdateInput(serializers.Serializer):
-    alias = serializers.CharField(max_length=ALIAS_MAX_LENGTH, required=False)
+    alias = StrictCharField(max_length=ALIAS_MAX_LENGTH, required=False)
     org_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     data_collection_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
@@ -117,27 +118,27 @@ class RunUpdateInput(serializers.Serializer):
 
 class EvaluationRecordOut(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
-    prompt = serializers.CharField(allow_null=True)
-    input = serializers.CharField(allow_null=True)
-    context = serializers.CharField(allow_null=True)
-    output = serializers.CharField(allow_null=True)
-    golden_answer = serializers.CharField(allow_null=True)
+    prompt = StrictCharField(allow_null=True)
+    input = StrictCharField(allow_null=True)
+    context = StrictCharField(allow_null=True)
+    output = StrictCharField(allow_null=True)
+    golden_answer = StrictCharField(allow_null=True)
 
 
 class EvaluationOut(serializers.Serializer):
     id = serializers.IntegerField()
     run_id = serializers.IntegerField()
     record_index = serializers.IntegerField()
-    metric = serializers.CharField(help_text="Metric shortname.")
+    metric = StrictCharField(help_text="Metric shortname.")
     record = EvaluationRecordOut(help_text="String fields cut to 100 characters.")
     result = serializers.FloatField(allow_null=True)
     threshold = serializers.IntegerField()
-    explanation = serializers.CharField(allow_null=True)
-    model_slug = serializers.CharField(allow_null=True)
+    explanation = StrictCharField(allow_null=True)
+    model_slug = StrictCharField(allow_null=True)
     metric_args = serializers.JSONField(allow_null=True, help_text="The effective arguments used.")
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
-    evaluation_cost = serializers.CharField(allow_null=True)
+    evaluation_cost = StrictCharField(allow_null=True)
     is_success = serializers.BooleanField(allow_null=True)
     is_gte_threshold = serializers.BooleanField(allow_null=True)
 
@@ -147,17 +148,17 @@ class RunOut(serializers.Serializer):
     user = serializers.EmailField(allow_null=True, help_text="Owner's email; null for org-only runs.")
     author_email = serializers.EmailField()
     run_type = serializers.ChoiceField(choices=["Dataset", "Custom"])
-    run_source = serializers.CharField()
-    dataset = serializers.CharField(allow_null=True, help_text="Dataset name.")
-    data_collection = serializers.CharField(allow_null=True, help_text="Collection name.")
+    run_source = StrictCharField()
+    dataset = StrictCharField(allow_null=True, help_text="Dataset name.")
+    data_collection = StrictCharField(allow_null=True, help_text="Collection name.")
     org_id = serializers.IntegerField(allow_null=True)
     number_of_metrics = serializers.IntegerField()
     result = serializers.FloatField(allow_null=True)
     threshold = serializers.IntegerField(allow_null=True)
-    model_slug = serializers.CharField(allow_null=True)
-    alias = serializers.CharField(allow_null=True)
+    model_slug = StrictCharField(allow_null=True)
+    alias = StrictCharField(allow_null=True)
     aggregate_results = serializers.DictField(child=serializers.FloatField(), allow_null=True)
-    total_cost = serializers.CharField()
+    total_cost = StrictCharField()
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     is_gte_threshold = serializers.BooleanField(allow_null=True)
@@ -167,22 +168,22 @@ class RunOut(serializers.Serializer):
 class EvaluateOut(serializers.Serializer):
     id = serializers.IntegerField()
     run_id = serializers.IntegerField()
-    model_slug = serializers.CharField(allow_null=True)
+    model_slug = StrictCharField(allow_null=True)
     metric_args = serializers.JSONField(allow_null=True)
     is_success = serializers.BooleanField(allow_null=True)
     is_gte_threshold = serializers.BooleanField(allow_null=True)
     threshold = serializers.IntegerField()
-    prompt = serializers.CharField(allow_null=True)
-    input = serializers.CharField(allow_null=True)
-    context = serializers.CharField(allow_null=True)
-    output = serializers.CharField(allow_null=True)
-    golden_answer = serializers.CharField(allow_null=True)
+    prompt = StrictCharField(allow_null=True)
+    input = StrictCharField(allow_null=True)
+    context = StrictCharField(allow_null=True)
+    output = StrictCharField(allow_null=True)
+    golden_answer = StrictCharField(allow_null=True)
     started_at = serializers.DateTimeField()
     result = serializers.FloatField(allow_null=True)
-    explanation = serializers.CharField(allow_null=True)
-    evaluation_cost = serializers.CharField(allow_null=True)
+    explanation = StrictCharField(allow_null=True)
+    evaluation_cost = StrictCharField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
-    metric_shortname = serializers.CharField()
+    metric_shortname = StrictCharField()
     eval_metadata = serializers.JSONField(allow_null=True)
 
 
@@ -198,13 +199,13 @@ class RunSummaryOut(serializers.Serializer):
     id = serializers.IntegerField()
     user = serializers.EmailField(allow_null=True)
     author_email = serializers.EmailField()
-    alias = serializers.CharField(allow_null=True)
-    run_type = serializers.CharField()
+    alias = StrictCharField(allow_null=True)
+    run_type = StrictCharField()
     dataset_id = serializers.IntegerField(allow_null=True)
     data_collection_id = serializers.IntegerField(allow_null=True)
     org_id = serializers.IntegerField(allow_null=True)
     result = serializers.FloatField(allow_null=True)
     threshold = serializers.IntegerField(allow_null=True)
-    model_slug = serializers.CharField(allow_null=True)
+    model_slug = StrictCharField(allow_null=True)
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

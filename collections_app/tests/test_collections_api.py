@@ -84,3 +84,10 @@ def test_collection_names_follow_the_dataset_name_rule(alice_api, name):
     assert response.status_code == 400
     assert "control characters" in response.json()["detail"]
     assert DataCollection.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", [0, 1.5, True, ["list"], {"an": "object"}])
+def test_a_name_that_is_not_a_string_is_422(alice_api, name):
+    response = alice_api.post("/api/v1/data-collections", {"name": name}, format="json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"name": ["Not a valid string."]}

@@ -164,6 +164,11 @@ def test_member_may_use_a_collection_shared_by_a_colleague(bob_api, alice, acme)
     assert data["org_id"] == acme.pk
 
 
+def test_null_collection_id_from_a_browser_form_means_no_collection(alice_api):
+    data = body(create(alice_api, data_collection_id="null"))
+    assert data["data_collection_id"] is None and data["org_id"] is None
+
+
 def test_private_collection_keeps_the_dataset_private(alice_api, alice):
     collection = DataCollection.objects.create(name="Mine", user=alice, author_email=alice.email)
     data = body(create(alice_api, data_collection_id=str(collection.pk)))
