@@ -8,6 +8,7 @@ which acks_late allows), and whichever slice completes the run sets finished_at,
 
 import logging
 import threading
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -15,9 +16,10 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import Max, Min
 from django.dispatch import receiver
+from django.utils import timezone
 
 from metrics import registry
-from runs.models import Evaluation
+from runs.models import Evaluation, Run
 from runs.scoring import finish_run_if_complete, score_slice
 
 SLICE_IDS = 5000
@@ -81,6 +83,18 @@ def _dispatch(run_id: int) -> None:
         _score(run_id, score_evaluations.delay)
     else:
         after_response(lambda: _score(run_id, score_evaluations))
+
+
+def resume_unfinished_runs(*, older_than: timedelta) -> list[int]:
+    """Score again every run left unfinished for longer than `older_than` (a lost task, a dead process).
+
+    Slices only score what is still pending, so resuming a run that is merely slow changes nothing.
+    """
+    cutoff = timezone.now() - older_than
+    run_ids = list(Run.objects.filter(finished_at__isnull=True, started_at__lte=cutoff).values_list("pk", flat=True))
+    for run_id in run_ids:
+        _dispatch(run_id)
+    return run_ids
 
 
 def _score(run_id: int, run_slice) -> None:

@@ -122,3 +122,24 @@ def test_in_process_scoring_waits_for_the_response_to_be_sent():
 
     after_response(lambda: done.append("now"))  # outside a request (shell, management command): at once
     assert done == ["scored", "now"]
+
+
+def test_resume_runs_finishes_a_run_whose_task_was_lost(alice_api, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=False):  # the task never reaches anyone
+        run_id = body(dataset_run(alice_api, make_dataset(alice_api)["id"]))["id"]
+    out = StringIO()
+
+    call_command("resume_runs", "--older-than", "3600", stdout=out)  # too recent: left alone
+    assert Run.objects.get(pk=run_id).finished_at is None
+    assert "Resumed 0 run(s)." in out.getvalue()
+
+    call_command("resume_runs", "--older-than", "0", stdout=out)
+    run = Run.objects.get(pk=run_id)
+    assert run.finished_at is not None
+    assert run.aggregate_results == {"exact_match": 50.0, "json_equal": 50.0}
+    assert Evaluation.objects.filter(run_id=run_id).count() == 6
+    assert f"Resumed 1 run(s): {run_id}." in out.getvalue()
