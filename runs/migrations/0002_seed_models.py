@@ -5,9 +5,9 @@ MODELS = [
     ("gpt-4o-mini", "GPT-4o mini", "OpenAI"),
     ("gpt-4.1", "GPT-4.1", "OpenAI"),
     ("o4-mini", "o4-mini", "OpenAI"),
-    ("claude-sonnet-4", "Claude Sonnet 4", "Anthropic"),
-    ("claude-3-5-haiku", "Claude 3.5 Haiku", "Anthropic"),
     ("gemini-2.5-pro", "Gemini 2.5 Pro", "Google"),
+    ("gemini-2.5-flash", "Gemini 2.5 Flash", "Google"),
+    ("llama-3.1-70b", "Llama 3.1 70B", "Meta"),
     ("mistral-large", "Mistral Large", "Mistral AI"),
 ]
 

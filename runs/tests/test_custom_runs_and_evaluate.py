@@ -63,13 +63,13 @@ def test_threshold_and_model_precedence_is_metric_then_block_then_top_then_defau
         {"metrics": ["exact_match"], "threshold": 20, "model_slug": "gpt-4o-mini", "data": [{"output": "a"}]},
         {"metrics": ["exact_match"], "data": [{"output": "a"}]},
     ]
-    with_top = body(custom_run(alice_api, threshold=30, model_slug="claude-sonnet-4", evaluations=evaluations))
+    with_top = body(custom_run(alice_api, threshold=30, model_slug="gemini-2.5-flash", evaluations=evaluations))
     without_top = body(custom_run(alice_api, evaluations=evaluations[2:]))
 
     assert [(e["threshold"], e["model_slug"]) for e in with_top["evaluations"]] == [
         (10, "o4-mini"),
         (20, "gpt-4o-mini"),
-        (30, "claude-sonnet-4"),
+        (30, "gemini-2.5-flash"),
     ]
     assert (without_top["evaluations"][0]["threshold"], without_top["evaluations"][0]["model_slug"]) == (100, "gpt-4o")
 
