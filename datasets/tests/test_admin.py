@@ -61,6 +61,8 @@ def test_admin_upload_errors_are_shown_and_nothing_is_stored(staff_client, acme)
         "/admin/collections_app/datacollection/add/",
         "/admin/metrics/metric/",
         "/admin/metrics/metric/1/change/",
+        "/admin/runs/run/",
+        "/admin/runs/llmmodel/",
     ],
 )
 def test_admin_pages_load(staff_client, url):
@@ -89,3 +91,11 @@ def test_metrics_without_a_scorer_cannot_be_activated(staff_client):
     assert Metric.objects.get(pk=1).is_active is False
     staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [1]})
     assert Metric.objects.get(pk=1).is_active is True
+
+
+def test_a_run_change_page_loads(staff_client, alice_api):
+    from runs.models import Run
+    from runs.tests.helpers import dataset_run, make_dataset
+
+    dataset_run(alice_api, make_dataset(alice_api)["id"], is_blocking=True)
+    assert staff_client.get(f"/admin/runs/run/{Run.objects.get().pk}/change/").status_code == 200
