@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
 from accounts.models import Membership
 from accounts.services import api_key_create
+from collections_app.models import DataCollection
+from datasets.models import Dataset, DatasetType
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +60,31 @@ def carol(globex):
 @pytest.fixture
 def dave(db):
     return UserFactory(email="dave@solo.test")
+
+
+@pytest.fixture
+def private_collection(alice):
+    return DataCollection.objects.create(name="Mine", user=alice, author_email=alice.email)
+
+
+@pytest.fixture
+def team_collection(alice, acme):
+    """Alice's collection shared with Acme."""
+    return DataCollection.objects.create(name="Team", user=alice, org=acme, author_email=alice.email)
+
+
+@pytest.fixture
+def acme_org_only(acme):
+    """An org-only dataset of Acme (no individual owner), as staff make them; as {"id": ...} like API bodies."""
+    dataset = Dataset.objects.create(
+        org=acme,
+        author_email="staff@acme.test",
+        dataset_type=DatasetType.objects.get(name="CUSTOM"),
+        name="Org only",
+        selected_metrics={"1": {"threshold": 70, "metric_args": None}},
+        structure=["prompt"],
+    )
+    return {"id": dataset.pk}
 
 
 @pytest.fixture

@@ -71,16 +71,6 @@ def fresh(*rows):
 
 
 @pytest.fixture
-def private_collection(alice):
-    return DataCollection.objects.create(name="Mine", user=alice, author_email=alice.email)
-
-
-@pytest.fixture
-def team_collection(alice, acme):
-    return DataCollection.objects.create(name="Team", user=alice, org=acme, author_email=alice.email)
-
-
-@pytest.fixture
 def acme_org_only_collection(acme):
     return DataCollection.objects.create(name="Org only", org=acme, author_email="staff@acme.test")
 

@@ -30,11 +30,6 @@ def test_duplicate_collection_name_is_400(alice_api):
     assert response.status_code == 400 and "already exists" in response.json()["detail"]
 
 
-@pytest.fixture
-def team_collection(alice, acme):
-    return DataCollection.objects.create(name="Team", user=alice, org=acme, author_email=alice.email)
-
-
 def test_get_lists_only_the_datasets_the_caller_can_see(alice_api, bob_api, team_collection):
     shared = body(create(alice_api, name="Shared set", data_collection_id=str(team_collection.pk)))
     data = bob_api.get(f"/api/v1/data-collections/{team_collection.pk}").json()

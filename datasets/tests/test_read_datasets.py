@@ -4,7 +4,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aegis.testing import requires_postgres
-from collections_app.models import DataCollection
 from datasets import representation
 from datasets.models import Dataset, DatasetType
 from datasets.serializers import DatasetOut, DatasetSummaryOut, RecordOut
@@ -17,22 +16,8 @@ def alice_private(alice_api):
 
 
 @pytest.fixture
-def alice_shared(alice_api, alice, acme):
-    collection = DataCollection.objects.create(name="Team", user=alice, org=acme, author_email=alice.email)
-    return body(create(alice_api, name="Alice shared", data_collection_id=str(collection.pk)))
-
-
-@pytest.fixture
-def acme_org_only(acme):
-    dataset = Dataset.objects.create(
-        org=acme,
-        author_email="staff@acme.test",
-        dataset_type=DatasetType.objects.get(name="CUSTOM"),
-        name="Org only",
-        selected_metrics={"1": {"threshold": 70, "metric_args": None}},
-        structure=["prompt"],
-    )
-    return {"id": dataset.pk}
+def alice_shared(alice_api, team_collection):
+    return body(create(alice_api, name="Alice shared", data_collection_id=str(team_collection.pk)))
 
 
 # GET /datasets/{id}

@@ -45,16 +45,6 @@ def dataset_row(dataset: dict) -> Dataset:
 
 
 @pytest.fixture
-def private_collection(alice):
-    return DataCollection.objects.create(name="Mine", user=alice, author_email=alice.email)
-
-
-@pytest.fixture
-def team_collection(alice, acme):
-    return DataCollection.objects.create(name="Team", user=alice, org=acme, author_email=alice.email)
-
-
-@pytest.fixture
 def alice_private(alice_api):
     return make_dataset(alice_api, name="Alice private")
 
@@ -62,19 +52,6 @@ def alice_private(alice_api):
 @pytest.fixture
 def alice_shared(alice_api, team_collection):
     return make_dataset(alice_api, name="Alice shared", data_collection_id=str(team_collection.pk))
-
-
-@pytest.fixture
-def acme_org_only(acme):
-    dataset = Dataset.objects.create(
-        org=acme,
-        author_email="staff@acme.test",
-        dataset_type=DatasetType.objects.get(name="CUSTOM"),
-        name="Org only",
-        selected_metrics={"1": {"threshold": 70, "metric_args": None}},
-        structure=["prompt"],
-    )
-    return {"id": dataset.pk}
 
 
 @pytest.fixture
