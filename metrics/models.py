@@ -18,3 +18,24 @@ class Metric(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.shortname}"
+
+
+class JudgeCacheEntry(models.Model):
+    """A judge reply, keyed by a digest of the whole request (provider, model, messages, schema, parameters).
+
+    An identical request is answered from here at no cost. Only valid replies are stored: errors never are.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    model = models.CharField(max_length=255)
+    reply = models.JSONField()
+    tokens_in = models.PositiveIntegerField()
+    tokens_out = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "judge cache entry"
+        verbose_name_plural = "judge cache entries"
+
+    def __str__(self):
+        return f"{self.model} {self.key[:12]}"

@@ -119,6 +119,8 @@ class Evaluation(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     evaluation_cost = models.DecimalField(max_digits=30, decimal_places=15, null=True, blank=True)
+    # What a judged metric judged (items, verdicts, model, tokens, attempts, cache); null for structural metrics.
+    eval_metadata = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -6,7 +6,7 @@ inactive because there is no LLM backend.
 
 from __future__ import annotations
 
-from . import code, counts, dates, json_metrics, llm_judged, readability, similarity, text, xml_metrics
+from . import code, counts, dates, json_metrics, judged, readability, similarity, text, xml_metrics
 from .base import NO_DEFAULT, RECORD_FIELDS, Arg, MetricInputError, MetricSpec, Score
 
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
     "get",
 ]
 
-_FAMILIES = (text, json_metrics, counts, dates, code, xml_metrics, similarity, readability, llm_judged)
+_FAMILIES = (text, json_metrics, counts, dates, code, xml_metrics, similarity, readability, judged)
 
 
 def _build() -> dict[int, MetricSpec]:

@@ -65,6 +65,8 @@ class Arg:
 class Score:
     result: float
     explanation: str
+    # What a judged metric judged (items with verdicts and reasons); structural metrics leave it None.
+    metadata: dict | None = None
 
 
 class MetricInputError(Exception):
@@ -86,6 +88,8 @@ class MetricSpec:
     args: tuple[Arg, ...]
     is_active: bool
     scorer: Callable[[Mapping[str, str | None], Mapping[str, Any]], Score] | None = None
+    # LLM-judged metrics score with `judge_scorer(record, args, judge)` (async; see registry.judged.contract).
+    judge_scorer: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     # Rules that involve several arguments together; returns problem phrases that name the argument.
     args_check: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False, repr=False)
 
@@ -95,13 +99,22 @@ class MetricSpec:
                 return candidate
         return None
 
+    @property
+    def is_judged(self) -> bool:
+        return self.judge_scorer is not None
+
+    def missing_input(self, record: Mapping[str, str | None]) -> str | None:
+        for field_name in self.inputs:
+            if record.get(field_name) is None:
+                return f"{field_name} is required by {self.shortname} but is missing"
+        return None
+
     def score(self, record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
         """Score one record. `args` are already validated and merged with defaults (metrics.args.resolve_args)."""
         if self.scorer is None:
             raise MetricInputError(f"metric {self.shortname} is not active")
-        for field_name in self.inputs:
-            if record.get(field_name) is None:
-                raise MetricInputError(f"{field_name} is required by {self.shortname} but is missing")
+        if problem := self.missing_input(record):
+            raise MetricInputError(problem)
         try:
             score = self.scorer(record, args)
         except MetricInputError:

@@ -5,7 +5,7 @@ There is no LLM backend, so using one of these gives an "inactive" error rather 
 
 from __future__ import annotations
 
-from .base import Arg, MetricSpec
+from ..base import Arg, MetricSpec
 
 FIELDS_TO_EVALUATE = ("input", "prompt", "output", "context")
 
