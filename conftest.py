@@ -110,3 +110,19 @@ def dave_api(dave):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture
+def llm_server(monkeypatch):
+    """A started loopback LLM server (aegis.testing.llm_server), with both SDKs pointed at it through the environment.
+
+    It answers only what the test scripts: `llm_server.enqueue(json_reply(...))` or `llm_server.responder = ...`.
+    """
+    from aegis.testing.llm_server import LlmServer
+
+    with LlmServer() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.openai_base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.anthropic_base_url)
+        yield server

@@ -19,6 +19,43 @@ class EmailUserChangeForm(UserChangeForm):
         fields = ("email",)
 
 
+class HasCreditLimitFilter(admin.SimpleListFilter):
+    title = "has limit"
+    parameter_name = "has_limit"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Limited"), ("no", "Unlimited"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(credit_balance__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(credit_balance__isnull=True)
+        return queryset
+
+
+class CreditBalanceAdminMixin:
+    """Saves a change form without writing back a balance the staff member did not edit.
+
+    Runs debit the balance while the page is open; saving the value that was loaded would undo those debits. The
+    form carries the balance it was rendered with, so "not edited" means unchanged since the page was loaded, not
+    equal to what the database holds now.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "credit_balance":
+            formfield.show_hidden_initial = True
+        return formfield
+
+    def save_model(self, request, obj, form, change):
+        if change and "credit_balance" not in form.changed_data:
+            fields = [f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != "credit_balance"]
+            obj.save(update_fields=fields)
+            return
+        super().save_model(request, obj, form, change)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -26,15 +63,22 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(CreditBalanceAdminMixin, BaseUserAdmin):
     add_form = EmailUserCreationForm
     form = EmailUserChangeForm
     ordering = ("email",)
-    list_display = ("email", "organization", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "is_superuser")
+    list_display = ("email", "organization", "credit_balance", "is_active", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_superuser", HasCreditLimitFilter)
     search_fields = ("email",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
+        (
+            "Credits",
+            {
+                "fields": ("credit_balance",),
+                "description": "Used only while the user has no organization: members spend their organization's.",
+            },
+        ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -50,9 +94,11 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "created_at")
+class OrganizationAdmin(CreditBalanceAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "credit_balance", "created_at")
+    list_filter = (HasCreditLimitFilter,)
     search_fields = ("name",)
+    fields = ("name", "credit_balance")
     inlines = [MembershipInline]
 
 

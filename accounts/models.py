@@ -3,6 +3,13 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+CREDIT_HELP = "Credits left, in the currency of judge costs; empty = unlimited."
+
+
+def credit_balance_field():
+    # Same precision as the costs it is debited by, so a debit is exact.
+    return models.DecimalField(max_digits=30, decimal_places=15, null=True, blank=True, help_text=CREDIT_HELP)
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -31,6 +38,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Used only when the user belongs to no organization: members spend their organization's credits.
+    credit_balance = credit_balance_field()
 
     objects = UserManager()
 
@@ -56,6 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Organization(models.Model):
     name = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    credit_balance = credit_balance_field()
 
     def __str__(self):
         return self.name

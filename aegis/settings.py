@@ -150,6 +150,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # The SDKs' HTTP client logs every request at INFO; judge failures are recorded on the evaluations instead.
+    "loggers": {"httpx2": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # Background scoring. With a broker URL (e.g. redis://127.0.0.1:6379/0) runs are scored by Celery workers;
@@ -162,3 +164,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# LLM judges. Provider keys and base URLs are read by the judge layer from the environment under the SDKs' own
+# names (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL) or the variable a model names.
+LLM_JUDGE_TIMEOUT_S = env.float("LLM_JUDGE_TIMEOUT_S", default=60.0)
+LLM_JUDGE_MAX_RETRIES = env.int("LLM_JUDGE_MAX_RETRIES", default=2)
+# Judge calls in flight at once per model for the whole deployment (through Redis when one is configured).
+LLM_JUDGE_CONCURRENCY = env.int("LLM_JUDGE_CONCURRENCY", default=16)
+LLM_JUDGE_CACHE = env.bool("LLM_JUDGE_CACHE", default=True)
+# The Redis that shares the concurrency cap between processes: the broker when it is Redis, else REDIS_URL.
+REDIS_URL = env("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
 
 from metrics import registry
-from metrics.models import Metric
+from metrics.judges.routing import configuration_problem, route_of
+from metrics.models import LlmModel, Metric
+
+
+def can_score(spec) -> bool:
+    return bool(spec and (spec.scorer or spec.is_judged))
 
 
 @admin.register(Metric)
@@ -21,7 +26,7 @@ class MetricAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate selected metrics")
     def activate(self, request, queryset):
-        scorable = [metric.pk for metric in queryset if (spec := registry.get(metric.pk)) and spec.scorer]
+        scorable = [metric.pk for metric in queryset if can_score(registry.get(metric.pk))]
         updated = queryset.filter(pk__in=scorable).update(is_active=True)
         skipped = queryset.count() - len(scorable)
         self.message_user(request, f"Activated {updated} metric(s).", messages.SUCCESS)
@@ -33,8 +38,35 @@ class MetricAdmin(admin.ModelAdmin):
         self.message_user(request, f"Deactivated {queryset.update(is_active=False)} metric(s).", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
-        spec = registry.get(obj.pk)
-        if obj.is_active and not (spec and spec.scorer):
+        if obj.is_active and not can_score(registry.get(obj.pk)):
             obj.is_active = False
             self.message_user(request, "This metric has no scorer here; it stays inactive.", messages.WARNING)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(LlmModel)
+class LlmModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "slug",
+        "provider",
+        "provider_model",
+        "input_cost_per_million_tokens",
+        "output_cost_per_million_tokens",
+        "supports_json_schema",
+        "judge_status",
+    )
+    list_filter = ("provider", "supports_json_schema")
+    search_fields = ("slug", "name", "provider_model")
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "supplier")}),
+        ("Routing", {"fields": ("provider", "provider_model", "base_url", "api_key_env", "supports_json_schema")}),
+        (
+            "Prices (USD per million tokens)",
+            {"fields": ("input_cost_per_million_tokens", "output_cost_per_million_tokens")},
+        ),
+    )
+
+    @admin.display(description="judge")
+    def judge_status(self, obj):
+        # Read from this process's environment: the web server's, which is what the API reports to users.
+        return configuration_problem(route_of(obj)) or "ready"

@@ -9,6 +9,7 @@ import re
 from aegis.exceptions import BusinessRuleError
 from metrics import registry
 from metrics.args import MetricArgsError, resolve_args
+from metrics.availability import RouteMemo, metric_problem
 from metrics.models import Metric
 
 FIELD = "selected_metrics"
@@ -55,13 +56,15 @@ def normalize_selected_metrics(decoded) -> dict[str, dict]:
         _fail(problems)
 
     catalog = {metric.id: metric for metric in Metric.objects.filter(id__in=[int(key) for key in entries])}
+    routes: RouteMemo = {}
     for key, entry in entries.items():
         metric = catalog.get(int(key))
         spec = registry.get(int(key))
         if metric is None or spec is None:
             problems.append(f"metric {key}: unknown metric id")
-        elif not metric.is_active:
-            problems.append(f"metric {key} ({metric.shortname}) is inactive")
+        # A dataset names no model: its judged metrics are checked against the platform default.
+        elif problem := metric_problem(metric=metric, spec=spec, model_slug=None, routes=routes):
+            problems.append(f"metric {key} ({metric.shortname}) is {problem}")
         else:
             try:
                 resolve_args(spec, entry["metric_args"])

@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from runs.models import LlmModel, Run
-
-
-@admin.register(LlmModel)
-class LlmModelAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "supplier"]
-    search_fields = ["slug", "name"]
+from runs.models import Run
 
 
 @admin.register(Run)

@@ -1,11 +1,18 @@
-"""The balance check made before a run is created (spec 2.1, 402).
+"""The balance check made before a run or an evaluation is created (spec 2.1, 402).
 
-The billing model is not documented, so the default allows everything. A deployment with credits replaces
-`check_balance` (or patches it in tests) and raises InsufficientBalance when the caller cannot pay.
+The rule itself lives in accounts.credits; this module only gives its refusal an HTTP status and a message.
 """
+
+from decimal import Context, Decimal
 
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+from accounts.credits import InsufficientCredits, Payer, check_can_pay
+
+CENTS = Decimal("0.01")
+# Enough digits for any stored amount (30), so a message never rounds what it reports.
+EXACT = Context(prec=40)
 
 
 class InsufficientBalance(APIException):
@@ -13,7 +20,39 @@ class InsufficientBalance(APIException):
     default_detail = "Insufficient balance for this run."
     default_code = "insufficient_balance"
 
+    def __init__(self, detail=None, errors=None):
+        super().__init__(detail)
+        self.errors = errors
 
-def check_balance(user, evaluations: int) -> None:
-    """Raise InsufficientBalance when `user` cannot pay for `evaluations` evaluations."""
-    return None
+
+def check_balance(
+    _legacy_user: object = None,
+    _legacy_evaluations: int | None = None,
+    /,
+    *,
+    payer: Payer | None = None,
+    estimated_cost: Decimal = Decimal(0),
+) -> None:
+    """Raise InsufficientBalance when `payer` cannot pay for a run estimated at `estimated_cost`.
+
+    The positional form `check_balance(user, evaluations)` is the older call, accepted as a no-op until every
+    caller passes a payer and an estimate; then the positional parameters and the default for payer go.
+    """
+    if payer is None:
+        if _legacy_user is None:
+            raise TypeError("check_balance() needs a payer.")
+        return
+    try:
+        check_can_pay(payer=payer, estimated_cost=estimated_cost)
+    except InsufficientCredits as refused:
+        balance, estimate = _amount(refused.balance), _amount(refused.estimated_cost)
+        raise InsufficientBalance(
+            f"Insufficient credits: balance {balance} is below this run's estimated cost {estimate}.",
+            errors={"credit_balance": balance, "estimated_cost": estimate},
+        ) from refused
+
+
+def _amount(value: Decimal) -> str:
+    """Two decimals when they are exact, else every significant one: 0.50, 1.20, 0.000125, never 0.500000000000000."""
+    cents = value.quantize(CENTS)
+    return format(cents if cents == value else value.normalize(EXACT), "f")

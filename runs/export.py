@@ -56,7 +56,7 @@ def _csv_row(run: Run, row: dict) -> dict:
         "threshold": row["threshold"],
         "result": row["result"],
         "metric_id": row["metric_id"],
-        "eval_metadata": None,  # structural metrics have none
+        "eval_metadata": row["eval_metadata"],
         "shortname": row["metric_shortname"],
         "name": spec.name if spec else None,
     }

@@ -8,21 +8,6 @@ from metrics.registry import RECORD_FIELDS  # noqa: F401  (re-exported for the r
 ALIAS_MAX_LENGTH = 255
 
 
-class LlmModel(models.Model):
-    """The model catalog: runs and evaluations name a model by its slug."""
-
-    slug = models.CharField(max_length=64, unique=True)  # not a SlugField: model names have dots (gpt-4.1)
-    name = models.CharField(max_length=255)
-    supplier = models.CharField(max_length=128)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = "LLM model"
-
-    def __str__(self):
-        return self.slug
-
-
 class Run(models.Model):
     class RunType(models.TextChoices):
         DATASET = "dataset", "Dataset"

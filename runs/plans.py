@@ -6,12 +6,10 @@ from aegis.exceptions import BusinessRuleError
 from datasets.models import Dataset
 from metrics import registry
 from metrics.args import MetricArgsError, resolve_args
-from metrics.models import Metric
+from metrics.availability import DEFAULT_MODEL_SLUG, RouteMemo, metric_problem
+from metrics.models import LlmModel, Metric
 from metrics.selection import METRIC_ID
-from runs.models import LlmModel
 from runs.scoring import MetricPlan
-
-DEFAULT_MODEL_SLUG = "gpt-4o"
 
 
 def first_set(*values):
@@ -46,13 +44,14 @@ def dataset_plans(*, dataset: Dataset, metric_args: dict | None, model_slug: str
         raise _args_error([f"key {key!r} is not an integer metric id" for key in bad_keys])
     catalog = _active_catalog(int(key) for key in selected)
     plans, problems = [], []
+    routes: RouteMemo = {}
     for key, entry in selected.items():
         spec, metric = registry.get(int(key)), catalog.get(int(key))
         if spec is None or metric is None:
             problems.append(f"metric {key}: unknown metric id")
             continue
-        if not metric.is_active or not spec.is_active:
-            problems.append(f"metric {key} ({spec.shortname}) is inactive")
+        if problem := metric_problem(metric=metric, spec=spec, model_slug=model_slug, routes=routes):
+            problems.append(f"metric {key} ({spec.shortname}) is {problem}")
             continue
         try:
             # Keys for metrics the dataset does not select are ignored: only selected ids are looked up.
@@ -78,6 +77,7 @@ def custom_plans(*, blocks: list[dict], threshold: int | None, model_slug: str |
     )
 
     problems: list[str] = []
+    routes: RouteMemo = {}
     plans_by_block: dict[int, list[MetricPlan]] = {id(block): [] for block in blocks}
     for block, item in items:
         shortname = item["metric"]
@@ -85,8 +85,9 @@ def custom_plans(*, blocks: list[dict], threshold: int | None, model_slug: str |
         if spec is None or metric is None:
             problems.append(f"unknown metric {shortname!r}")
             continue
-        if not metric.is_active or not spec.is_active:
-            problems.append(f"metric {shortname!r} is inactive")
+        plan_model = first_set(item.get("model_slug"), block.get("model_slug"), model_slug, DEFAULT_MODEL_SLUG)
+        if problem := metric_problem(metric=metric, spec=spec, model_slug=plan_model, routes=routes):
+            problems.append(f"metric {shortname!r} is {problem}")
             continue
         try:
             args = resolve_args(spec, item.get("metric_args"))
@@ -96,7 +97,7 @@ def custom_plans(*, blocks: list[dict], threshold: int | None, model_slug: str |
         plan = MetricPlan(
             spec=spec,
             threshold=first_set(item.get("threshold"), block.get("threshold"), threshold, metric.default_threshold),
-            model_slug=first_set(item.get("model_slug"), block.get("model_slug"), model_slug, DEFAULT_MODEL_SLUG),
+            model_slug=plan_model,
             args=args,
         )
         plans_by_block[id(block)].append(plan)
@@ -112,8 +113,8 @@ def single_plan(*, shortname: str, threshold: int | None, model_slug: str, metri
     spec, metric = registry.by_shortname(shortname), Metric.objects.filter(shortname=shortname).first()
     if spec is None or metric is None:
         raise NotFound(f"Metric {shortname!r} not found.")
-    if not metric.is_active or not spec.is_active:
-        raise BusinessRuleError(f"Metric {shortname!r} is inactive.", errors={"metric_shortname": ["inactive"]})
+    if problem := metric_problem(metric=metric, spec=spec, model_slug=model_slug):
+        raise BusinessRuleError(f"Metric {shortname!r} is {problem}.", errors={"metric_shortname": [problem]})
     try:
         args = resolve_args(spec, metric_args)
     except MetricArgsError as exc:

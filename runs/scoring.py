@@ -1,7 +1,9 @@
 """The scoring engine: writes evaluations in bulk, scores them, and finishes runs.
 
-A blocking run scores each row while its evaluations are written, so every evaluation is written once, already
-finished. A background run writes them pending; tasks then score id slices and write the scores back in bulk.
+A blocking run scores each structural row while its evaluations are written, so those are written once, already
+finished. Everything else is written pending and scored by id slices that write their scores back in bulk:
+background tasks for non-blocking runs, the request itself for blocking ones. Judged evaluations are always
+scored that way, after the creating transaction has committed, because no judge call happens inside one.
 Scoring a slice only touches evaluations that are still pending, so running a task twice changes nothing.
 """
 
@@ -17,12 +19,13 @@ from django.db.models import Avg, Sum
 from django.utils import timezone
 
 from metrics.registry import MetricInputError, MetricSpec
+from runs.judging import PendingJudgement, judge_pending
 from runs.models import RECORD_FIELDS, Evaluation, Run
 
 STRUCTURAL_COST = Decimal("0")  # no LLM is called
 WRITE_BATCH_ROWS = 500  # SQLite: 15 columns x 500 rows stays under its bound-variable limit
 UPDATE_BATCH_ROWS = 1000
-PENDING = (None, None, None, None, None)  # result, explanation, is_success, finished_at, evaluation_cost
+PENDING = (None, None, None, None, None, None)  # result .. evaluation_cost, eval_metadata
 COLUMNS = (
     # Per metric plan (the same for every row), then per row, then per score: see write_evaluations.
     "run_id",
@@ -40,6 +43,7 @@ COLUMNS = (
     "is_success",
     "finished_at",
     "evaluation_cost",
+    "eval_metadata",
 )
 
 
@@ -74,7 +78,7 @@ def score_one(spec: MetricSpec, fields: dict, args: dict) -> tuple[float | None,
 
 
 def write_evaluations(*, run: Run, rows: Iterable[tuple[Row, Sequence[MetricPlan]]], score: bool) -> int:
-    """Write one evaluation per (row, plan); scored and finished when `score`, pending otherwise."""
+    """Write one evaluation per (row, plan); structural ones scored and finished when `score`, the rest pending."""
     started_at = _db_datetime(run.started_at)
     cost = _db_decimal(STRUCTURAL_COST)
 
@@ -95,9 +99,9 @@ def write_evaluations(*, run: Run, rows: Iterable[tuple[Row, Sequence[MetricPlan
                         plan.args_json,
                         started_at,
                     )
-                if score:
+                if score and not plan.spec.is_judged:
                     result, explanation, is_success = score_one(plan.spec, row.fields, plan.args)
-                    yield prefix + row_part + (result, explanation, is_success, finished_at, cost)
+                    yield prefix + row_part + (result, explanation, is_success, finished_at, cost, None)
                 else:
                     yield prefix + row_part + PENDING
 
@@ -137,7 +141,7 @@ def _db_decimal(value: Decimal):
     return connection.ops.adapt_decimalfield_value(value, 30, 15)
 
 
-# Background scoring of pending evaluations.
+# Scoring pending evaluations by id slice.
 
 
 def pending_evaluations(run_id: int, first_id: int, last_id: int):
@@ -148,37 +152,63 @@ def pending_evaluations(run_id: int, first_id: int, last_id: int):
             run_id=run_id, id__gte=first_id, id__lte=last_id, result__isnull=True, is_success__isnull=True
         )
         .order_by("id")
-        .values_list("id", "run_record_id", "metric_id", "metric_args", *fields)
+        .values_list("id", "run_record_id", "metric_id", "metric_args", "model_slug", *fields)
     )
 
 
 def score_slice(*, run_id: int, first_id: int, last_id: int, specs: dict[int, MetricSpec]) -> int:
-    """Score the pending evaluations of one id slice and write the scores back; returns how many were scored."""
-    cost = _db_decimal(STRUCTURAL_COST)
-    scored = []
+    """Score the pending evaluations of one id slice and write the scores back; returns how many were scored.
+
+    Structural scores are written in one transaction; judged ones as the judge answers, in small transactions,
+    with no transaction open while a judge is called.
+    """
+    structural, judged = [], []
     width = len(RECORD_FIELDS)
-    for eval_id, run_record_id, metric_id, metric_args, *values in pending_evaluations(run_id, first_id, last_id):
+    for eval_id, run_record_id, metric_id, metric_args, model_slug, *values in pending_evaluations(
+        run_id, first_id, last_id
+    ):
         own = values[width:] if run_record_id is not None else values[:width]
         fields = dict(zip(RECORD_FIELDS, own, strict=True))
-        result, explanation, is_success = score_one(specs[metric_id], fields, metric_args or {})
-        scored.append((eval_id, result, explanation, is_success, cost))
+        spec = specs[metric_id]
+        if spec.is_judged:
+            judged.append(PendingJudgement(eval_id, spec, fields, metric_args or {}, model_slug))
+        else:
+            result, explanation, is_success = score_one(spec, fields, metric_args or {})
+            structural.append((eval_id, result, explanation, is_success, STRUCTURAL_COST, None))
+    write_scores(structural)
+    if judged:
+        judge_pending(run_id, judged)
+    return len(structural) + len(judged)
+
+
+def write_scores(scored: Sequence[tuple]) -> None:
+    """(id, result, explanation, is_success, cost, metadata) rows, written in one transaction."""
     finished_at = _db_datetime(timezone.now())
-    for start in range(0, len(scored), UPDATE_BATCH_ROWS):
-        _write_scores(scored[start : start + UPDATE_BATCH_ROWS], finished_at)
-    return len(scored)
+    with transaction.atomic():
+        for start in range(0, len(scored), UPDATE_BATCH_ROWS):
+            _write_scores(scored[start : start + UPDATE_BATCH_ROWS], finished_at)
 
 
-def _write_scores(batch: list[tuple], finished_at) -> None:
+def _write_scores(batch: Sequence[tuple], finished_at) -> None:
     """One UPDATE ... FROM (VALUES ...) per batch; only rows still pending are written (a rerun is a no-op)."""
+    if not batch:
+        return
     table = connection.ops.quote_name(Evaluation._meta.db_table)
+    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
     one_row = (
-        "(CAST(%s AS bigint), CAST(%s AS double precision), CAST(%s AS text), CAST(%s AS boolean), CAST(%s AS numeric))"
+        "(CAST(%s AS bigint), CAST(%s AS double precision), CAST(%s AS text), CAST(%s AS boolean), "
+        f"CAST(%s AS numeric), CAST(%s AS {json_type}))"
     )
-    params = [value for row in batch for value in row]
+    params = []
+    for eval_id, result, explanation, is_success, cost, metadata in batch:
+        metadata_json = None if metadata is None else orjson.dumps(metadata).decode()
+        params += [eval_id, result, explanation, is_success, _db_decimal(cost), metadata_json]
     sql = (
-        f"WITH scores (id, result, explanation, is_success, cost) AS (VALUES {', '.join([one_row] * len(batch))}) "
+        f"WITH scores (id, result, explanation, is_success, cost, metadata) AS "
+        f"(VALUES {', '.join([one_row] * len(batch))}) "
         f"UPDATE {table} SET result = scores.result, explanation = scores.explanation, "
-        f"is_success = scores.is_success, evaluation_cost = scores.cost, finished_at = %s "
+        f"is_success = scores.is_success, evaluation_cost = scores.cost, eval_metadata = scores.metadata, "
+        f"finished_at = %s "
         f"FROM scores WHERE {table}.id = scores.id AND {table}.is_success IS NULL"
     )
     with connection.cursor() as cursor:

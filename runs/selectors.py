@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce, Left
 from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from runs.models import RECORD_FIELDS, Evaluation, LlmModel, Run
+from metrics.models import LlmModel
+from runs.models import RECORD_FIELDS, Evaluation, Run
 
 EVALUATION_CHUNK = 2000
 RECORD_PREVIEW_CHARS = 100
@@ -101,6 +102,7 @@ def _evaluation_rows(queryset: QuerySet, *, preview: int | None) -> QuerySet:
         "finished_at",
         "evaluation_cost",
         "is_success",
+        "eval_metadata",
     )
 
 
@@ -122,6 +124,7 @@ def evaluation_item(row: dict) -> dict:
         "evaluation_cost": cost_text(row["evaluation_cost"]),
         "is_success": row["is_success"],
         "is_gte_threshold": is_gte(row["result"], row["threshold"]),
+        "eval_metadata": row["eval_metadata"],
     }
 
 

@@ -1,10 +1,13 @@
 """Input shapes (a problem is a 422) and output shapes (for the OpenAPI document) of the runs API."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aegis.fields import StrictCharField
-from runs.models import ALIAS_MAX_LENGTH, LlmModel
+from metrics.models import LlmModel
+from runs.models import ALIAS_MAX_LENGTH
 
 
 def record_text():
@@ -141,6 +144,9 @@ class EvaluationOut(serializers.Serializer):
     evaluation_cost = StrictCharField(allow_null=True)
     is_success = serializers.BooleanField(allow_null=True)
     is_gte_threshold = serializers.BooleanField(allow_null=True)
+    eval_metadata = serializers.JSONField(
+        allow_null=True, help_text="What a judged metric judged (items, verdicts, model, tokens); null if structural."
+    )
 
 
 class RunOut(serializers.Serializer):
@@ -187,10 +193,37 @@ class EvaluateOut(serializers.Serializer):
     eval_metadata = serializers.JSONField(allow_null=True)
 
 
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal as a string in plain notation without trailing zeros ("2.5", "10", "0"), never "1E+1"."""
+
+    def to_representation(self, value):
+        return format(Decimal(value).normalize(), "f")
+
+
+def price_field(which: str) -> PlainDecimalField:
+    return PlainDecimalField(
+        max_digits=12, decimal_places=6, read_only=True, help_text=f"USD per million {which} tokens (list price)."
+    )
+
+
 class LlmModelOut(serializers.ModelSerializer):
+    """A catalog model. How the judge reaches it (server, key variable) is for staff only, never in the API."""
+
+    input_cost_per_million_tokens = price_field("input")
+    output_cost_per_million_tokens = price_field("output")
+
     class Meta:
         model = LlmModel
-        fields = ["id", "slug", "name", "supplier"]
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "supplier",
+            "provider",
+            "input_cost_per_million_tokens",
+            "output_cost_per_million_tokens",
+        ]
+        read_only_fields = fields
 
 
 class RunSummaryOut(serializers.Serializer):

@@ -1,23 +1,25 @@
 """Run writes: create (dataset, custom, single evaluation), update and delete. Every rule lives here."""
 
 import secrets
+from decimal import Decimal
 from itertools import islice
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from accounts.credits import payer_for
 from accounts.models import User
 from aegis.exceptions import BusinessRuleError
 from aegis.sharing import check_delete_allowed
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_linking
 from datasets.models import Dataset, Record
-from runs import billing
+from runs import billing, estimates
 from runs.models import ALIAS_MAX_LENGTH, RECORD_FIELDS, Evaluation, Run, RunRecord
 from runs.plans import DEFAULT_MODEL_SLUG, check_model_slugs, custom_plans, dataset_plans, single_plan
-from runs.scoring import Row, finish_run_if_complete, write_evaluations
-from runs.tasks import schedule_scoring
+from runs.scoring import MetricPlan, Row, finish_run_if_complete, write_evaluations
+from runs.tasks import schedule_scoring, score_now
 
 READ_CHUNK = 5000
 ALIAS_ATTEMPTS = 5
@@ -44,7 +46,9 @@ def run_create_from_dataset(
     record_count = records.count()
     if record_count == 0:
         raise NotFound(f"Dataset {dataset.pk} has no records.")
-    billing.check_balance(user, record_count * len(plans))
+    if any(plan.spec.is_judged for plan in plans):
+        cost = estimates.judged_cost(plans=plans, rows=record_count, chars=estimates.records_chars(records))
+        _check_credits(user, cost)
 
     collection = dataset.data_collection
     borrowed = dataset.user_id != user.pk and user.org_id is not None
@@ -71,8 +75,8 @@ def run_create_from_dataset(
             ]
             write_evaluations(run=run, rows=batch, score=is_blocking)
             index += len(chunk)
-        _complete(run, is_blocking)
-    return run
+        _schedule(run, is_blocking)
+    return _finish_blocking(run, plans, is_blocking)
 
 
 def run_create_custom(
@@ -89,7 +93,14 @@ def run_create_custom(
         raise BusinessRuleError("At least one evaluation block is required.", errors={"evaluations": ["empty"]})
     plans_per_block = custom_plans(blocks=evaluations, threshold=threshold, model_slug=model_slug)
     collection = collection_for_linking(user=user, org=None, collection_id=data_collection_id)
-    billing.check_balance(user, sum(len(b["data"]) * len(p) for b, p in zip(evaluations, plans_per_block, strict=True)))
+    cost = sum(
+        (
+            estimates.judged_cost(plans=plans, rows=len(block["data"]), chars=estimates.text_chars(block["data"]))
+            for block, plans in zip(evaluations, plans_per_block, strict=True)
+        ),
+        Decimal(0),
+    )
+    _check_credits(user, cost)
     with transaction.atomic():
         run = _save_run(
             user=user,
@@ -109,8 +120,8 @@ def run_create_custom(
             )
             rows = [(Row(block["data"][i], i, run_record_id=record.pk), plans) for i, record in enumerate(stored)]
             write_evaluations(run=run, rows=rows, score=is_blocking)
-        _complete(run, is_blocking)
-    return run
+        _schedule(run, is_blocking)
+    return _finish_blocking(run, [plan for plans in plans_per_block for plan in plans], is_blocking)
 
 
 def evaluate(
@@ -126,7 +137,7 @@ def evaluate(
     check_model_slugs(model_slug)
     model_slug = model_slug or DEFAULT_MODEL_SLUG
     plan = single_plan(shortname=metric_shortname, threshold=threshold, model_slug=model_slug, metric_args=metric_args)
-    billing.check_balance(user, 1)
+    _check_credits(user, estimates.judged_cost(plans=[plan], rows=1, chars=estimates.text_chars([fields])))
     with transaction.atomic():
         run = _save_run(
             user=user,
@@ -141,16 +152,29 @@ def evaluate(
         )
         record = RunRecord.objects.create(run=run, **{name: fields.get(name) for name in RECORD_FIELDS})
         write_evaluations(run=run, rows=[(Row(fields, 0, run_record_id=record.pk), [plan])], score=True)
-        _complete(run, True)
+    _finish_blocking(run, [plan], True)
     return Evaluation.objects.select_related("run_record").get(run=run)
 
 
-def _complete(run: Run, is_blocking: bool) -> None:
+def _check_credits(user: User, estimated_cost: Decimal) -> None:
+    """Structural runs cost nothing and are never refused; a judged one needs credits for its estimate."""
+    if estimated_cost > 0:
+        billing.check_balance(payer=payer_for(owner_id=user.pk, org_id=None), estimated_cost=estimated_cost)
+
+
+def _schedule(run: Run, is_blocking: bool) -> None:
+    if not is_blocking:
+        schedule_scoring(run.pk)
+
+
+def _finish_blocking(run: Run, plans: list[MetricPlan], is_blocking: bool) -> Run:
+    """After the commit: a blocking run's judged evaluations are judged now, then the run is finished."""
     if is_blocking:
+        if any(plan.spec.is_judged for plan in plans):
+            score_now(run.pk)
         finish_run_if_complete(run.pk)
         run.refresh_from_db()
-    else:
-        schedule_scoring(run.pk)
+    return run
 
 
 # Aliases: unique per account; a generated one never collides, even for two runs started in the same second.

@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, name="runs.score_evaluations")
 def score_evaluations(run_id: int, first_id: int, last_id: int) -> int:
-    with transaction.atomic():
-        scored = score_slice(run_id=run_id, first_id=first_id, last_id=last_id, specs=registry.REGISTRY)
-    # After the commit, so the check for pending evaluations sees every other slice's committed work.
+    # score_slice commits its own writes (no transaction may be open while a judge is called), so the check
+    # for pending evaluations below sees every slice's committed work.
+    scored = score_slice(run_id=run_id, first_id=first_id, last_id=last_id, specs=registry.REGISTRY)
     finish_run_if_complete(run_id)
     return scored
 
@@ -95,6 +95,11 @@ def resume_unfinished_runs(*, older_than: timedelta) -> list[int]:
     for run_id in run_ids:
         _dispatch(run_id)
     return run_ids
+
+
+def score_now(run_id: int) -> None:
+    """Score a run's pending evaluations in this process, before returning (blocking runs)."""
+    _score(run_id, score_evaluations)
 
 
 def _score(run_id: int, run_slice) -> None:

@@ -84,7 +84,7 @@ class EvaluateView(APIView):
             "evaluation_cost": cost_text(evaluation.evaluation_cost),
             "finished_at": evaluation.finished_at,
             "metric_shortname": evaluation.metric_shortname,
-            "eval_metadata": None,
+            "eval_metadata": evaluation.eval_metadata,
         }
         return StreamingHttpResponse([dumps(body)], status=201, content_type="application/json")
 

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -7,6 +8,8 @@ from accounts.models import User
 from collections_app.models import DataCollection
 from datasets.models import Dataset
 from metrics.models import Metric
+from metrics.registry import REGISTRY
+from metrics.tests.judged import use_judged_spec, without_provider_keys
 
 
 @pytest.fixture
@@ -41,7 +44,8 @@ def test_staff_create_an_org_only_dataset_through_the_same_service(staff_client,
     assert shown.status_code == 200
 
 
-def test_admin_upload_errors_are_shown_and_nothing_is_stored(staff_client, acme):
+def test_admin_upload_errors_are_shown_and_nothing_is_stored(staff_client, acme, monkeypatch):
+    without_provider_keys(monkeypatch)  # so metric 24, judged, is inactive whatever the caller's environment
     response = upload(staff_client, acme, content=b"nothing,useful\n1,2\n")
     assert response.status_code == 200
     assert "No record field found" in response.content.decode()
@@ -62,7 +66,9 @@ def test_admin_upload_errors_are_shown_and_nothing_is_stored(staff_client, acme)
         "/admin/metrics/metric/",
         "/admin/metrics/metric/1/change/",
         "/admin/runs/run/",
-        "/admin/runs/llmmodel/",
+        "/admin/metrics/llmmodel/",
+        "/admin/metrics/llmmodel/add/",
+        "/admin/metrics/llmmodel/1/change/",
     ],
 )
 def test_admin_pages_load(staff_client, url):
@@ -84,13 +90,25 @@ def test_staff_create_an_org_only_collection(staff_client, acme):
     assert collection.user is None and collection.org == acme and collection.author_email == "staff@aegis.test"
 
 
-def test_metrics_without_a_scorer_cannot_be_activated(staff_client):
+def test_metrics_without_a_scorer_cannot_be_activated(staff_client, monkeypatch):
+    monkeypatch.setitem(REGISTRY, 24, dataclasses.replace(REGISTRY[24], scorer=None, judge_scorer=None))
+    Metric.objects.filter(pk=24).update(is_active=False)
     staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [1, 24]})
     assert Metric.objects.get(pk=24).is_active is False
     staff_client.post("/admin/metrics/metric/", {"action": "deactivate", "_selected_action": [1]})
     assert Metric.objects.get(pk=1).is_active is False
     staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [1]})
     assert Metric.objects.get(pk=1).is_active is True
+
+
+def test_judged_metrics_can_be_switched_on_by_action_and_form(staff_client, monkeypatch):
+    spec = use_judged_spec(monkeypatch)
+    Metric.objects.filter(pk=spec.id).update(is_active=False)
+    staff_client.post("/admin/metrics/metric/", {"action": "activate", "_selected_action": [spec.id]})
+    assert Metric.objects.get(pk=spec.id).is_active is True
+    Metric.objects.filter(pk=spec.id).update(is_active=False)
+    staff_client.post(f"/admin/metrics/metric/{spec.id}/change/", {"is_active": "on"})
+    assert Metric.objects.get(pk=spec.id).is_active is True
 
 
 def test_a_run_change_page_loads(staff_client, alice_api):

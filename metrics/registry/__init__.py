@@ -1,7 +1,7 @@
 """The metric registry: every metric Aegis knows, keyed by id. Pure Python, no Django.
 
-Structural metrics (ids 1-23) score rows deterministically; the LLM-judged ones (24 and up) are declared
-inactive because there is no LLM backend.
+Structural metrics (ids 1-23) score rows deterministically; the LLM-judged ones (24-47) score through an LLM
+judge (registry.judged, metrics.judges) and are usable where a judge backend is configured.
 """
 
 from __future__ import annotations

@@ -39,10 +39,20 @@ class ScriptedJudge:
         self.calls: list[dict] = []
 
     async def ask(
-        self, *, step: str, instructions: str, data: Mapping[str, Any], schema: dict, check: ReplyCheck | None = None
+        self,
+        *,
+        step: str,
+        instructions: str,
+        data: Mapping[str, Any],
+        schema: dict,
+        check: ReplyCheck | None = None,
+        sample: bool = False,
+        respond: bool = False,
     ) -> dict:
         assert_strict_schema(schema, step)
-        self.calls.append({"step": step, "instructions": instructions, "data": dict(data)})
+        self.calls.append(
+            {"step": step, "instructions": instructions, "data": dict(data), "sample": sample, "respond": respond}
+        )
         for _attempt in range(2):  # the first reply and the one re-ask
             reply = self._next(step, data)
             try:

@@ -77,11 +77,11 @@ def test_structural_metrics_have_their_spec_ids_and_are_active(metric_id, shortn
 
 
 @pytest.mark.parametrize("metric_id,shortname", list(enumerate(LLM_SHORTNAMES, start=24)))
-def test_llm_judged_metrics_are_declared_inactive(metric_id, shortname):
+def test_llm_judged_metrics_score_through_a_judge(metric_id, shortname):
     spec = get(metric_id)
     assert spec.shortname == shortname
     assert spec.category in {"General", "RAG", "Content generation", "Safety", "Security"}
-    assert not spec.is_active
+    assert spec.is_judged and spec.is_active
     assert spec.scorer is None
     assert spec.default_threshold == (70 if shortname in THRESHOLDS_70 else 80 if metric_id <= 38 else 100)
     assert not any(arg.required for arg in spec.args)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from aegis.celery import app as celery_app
 from datasets.tests.helpers import body
@@ -58,6 +59,7 @@ def worker(settings):
         "DEBUG": "1",
         "DATABASE_URL": worker_database_url(),
         "CELERY_BROKER_URL": REDIS_URL,
+        "LLM_JUDGE_CONCURRENCY": "4",
     }
     command = [sys.executable, "-m", "celery", "-A", "aegis", "worker", "-Q", queue, "-c", "2", "-P", "prefork"]
     process = subprocess.Popen(
@@ -77,7 +79,9 @@ def worker(settings):
             process.kill()
             process.wait()
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
-        celery_app.pool.force_close_all()
+        # Close the publisher's pools and forget them, so the next test publishes through fresh ones.
+        kombu_pools.reset()
+        celery_app._pool = celery_app.amqp._producer_pool = None
 
 
 def wait_until_finished(run_id: int, worker, timeout: float = 90) -> Run:
@@ -111,3 +115,22 @@ def test_non_blocking_run_is_scored_by_a_celery_worker(alice_api, worker, monkey
     assert run.is_gte_threshold is True
     assert Evaluation.objects.filter(run=run).count() == 2 * ROWS
     assert not Evaluation.objects.filter(run=run, is_success__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_judged_run_is_scored_by_a_celery_worker_under_the_shared_cap(alice_api, llm_server, worker, monkeypatch):
+    from aegis.testing.llm_server import json_reply, schema_filler
+
+    llm_server.responder = lambda request: json_reply(schema_filler(request.schema), delay=0.05)
+    monkeypatch.setattr("runs.tasks.SLICE_IDS", 20)  # two worker processes judge slices side by side
+    content = b"input,output\n" + b"".join(f"question {i},answer {i}\n".encode() for i in range(60))
+    dataset = make_dataset(alice_api, content=content, metrics={"43": {"threshold": 100, "metric_args": None}})
+
+    response = dataset_run(alice_api, dataset["id"])
+    assert response.status_code == 201, body(response)
+    run = wait_until_finished(body(response)["id"], worker)
+    assert run.aggregate_results == {"instr_integ_subv_att": 100.0}
+    assert llm_server.request_count == 60
+    # The worker reads LLM_JUDGE_CONCURRENCY=4 from its environment; the cap is shared through Redis.
+    assert llm_server.max_in_flight <= 4
+    assert run.total_cost > 0

@@ -3,8 +3,7 @@ import pytest
 from collections_app.models import DataCollection
 from datasets.tests.helpers import body
 from metrics.models import Metric
-from runs import billing
-from runs.billing import InsufficientBalance
+from metrics.tests.judged import without_provider_keys
 from runs.models import Run, RunRecord
 from runs.tests.helpers import by_metric, custom_run
 
@@ -115,7 +114,8 @@ def test_generated_custom_alias(alice_api):
     ],
     ids=["empty", "unknown shortname", "bad args", "inactive metric"],
 )
-def test_custom_run_rule_violations_are_400(alice_api, evaluations):
+def test_custom_run_rule_violations_are_400(alice_api, evaluations, monkeypatch):
+    without_provider_keys(monkeypatch)  # ans_corr is judged: inactive only while its model has no key
     assert custom_run(alice_api, evaluations=evaluations).status_code == 400
     assert not Run.objects.exists()
 
@@ -214,22 +214,12 @@ def test_evaluate_without_shortname_is_422(alice_api):
     assert evaluate(alice_api, output="a").status_code == 422
 
 
-def test_evaluate_insufficient_balance_is_402(alice_api, monkeypatch):
-    def refuse(user, evaluations):
-        raise InsufficientBalance()
-
-    monkeypatch.setattr(billing, "check_balance", refuse)
-    assert evaluate(alice_api, metric_shortname="exact_match", output="a").status_code == 402
-    assert not Run.objects.exists()
-
-
-# Model catalog
-
-
 def test_models_lists_the_catalog(alice_api, anon_api):
     response = alice_api.get("/api/v1/models")
     assert response.status_code == 200
     slugs = {model["slug"]: model for model in response.json()}
     assert slugs["gpt-4o"]["supplier"] == "OpenAI"
-    assert set(slugs["o4-mini"]) == {"id", "slug", "name", "supplier"}
+    assert set(slugs["o4-mini"]) == {
+        "id", "slug", "name", "supplier", "provider", "input_cost_per_million_tokens", "output_cost_per_million_tokens",
+    }  # fmt: skip
     assert anon_api.get("/api/v1/models").status_code == 401

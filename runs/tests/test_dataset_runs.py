@@ -1,8 +1,6 @@
 import pytest
 
 from datasets.tests.helpers import body
-from runs import billing
-from runs.billing import InsufficientBalance
 from runs.models import Evaluation, Run
 from runs.tests.helpers import QA_METRICS, by_metric, dataset_run, get_run, make_dataset
 
@@ -112,20 +110,6 @@ def test_bad_body_is_422(alice_api):
 
 def test_anonymous_is_401(anon_api):
     assert anon_api.post("/api/v1/runs/dataset", {"dataset_id": 1}, format="json").status_code == 401
-
-
-def test_insufficient_balance_is_402_and_creates_nothing(alice_api, monkeypatch):
-    dataset = make_dataset(alice_api)
-    asked = []
-
-    def refuse(user, evaluations):
-        asked.append(evaluations)
-        raise InsufficientBalance()
-
-    monkeypatch.setattr(billing, "check_balance", refuse)
-    assert dataset_run(alice_api, dataset["id"]).status_code == 402
-    assert asked == [6]
-    assert not Run.objects.exists()
 
 
 def test_explicit_alias_is_kept_and_a_duplicate_is_400(alice_api, bob_api):

@@ -34,6 +34,8 @@ class Judge(Protocol):
         data: Mapping[str, Any],
         schema: dict,
         check: ReplyCheck | None = None,
+        sample: bool = False,
+        respond: bool = False,
     ) -> dict:
         """One structured judge call; returns the reply object, already validated against `schema`.
 
@@ -48,5 +50,9 @@ class Judge(Protocol):
           `enum`, `description`; no `minItems`/`maxItems`/`minimum`/`pattern`/`format`.
         - `check`: an extra consistency rule (e.g. one verdict per statement sent) returning a problem phrase
           or None. A reply that fails `schema` or `check` gets one re-ask; a second failure raises JudgeError.
+        - `sample`: the step is one of several independent samples, so the judge samples at the model's own
+          temperature instead of 0 (give each sample a distinct number in `data`: identical requests are cached).
+        - `respond`: the step answers the request held in `data` the way the evaluated application would (a
+          rerun), instead of judging it; it implies `sample`.
         """
         ...

@@ -1,11 +1,11 @@
-"""LLM-judged metrics (spec section 5.3): declared so requests can name them, but inactive and without scorer.
+"""The public contract of the judged metrics as first published (ids, names, categories, thresholds, arguments).
 
-There is no LLM backend, so using one of these gives an "inactive" error rather than "unknown metric".
+The recipes must keep it; the tests of each family compare their specs with these declarations.
 """
 
 from __future__ import annotations
 
-from ..base import Arg, MetricSpec
+from metrics.registry.base import Arg, MetricSpec
 
 FIELDS_TO_EVALUATE = ("input", "prompt", "output", "context")
 

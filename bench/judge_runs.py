@@ -1,0 +1,491 @@
+"""Benchmark of a judged dataset run scored by one Celery worker, against the floor its judge calls set.
+
+    .venv/bin/python bench/judge_runs.py                      # 1,000 rows, 200 ms replies, 32 calls in flight
+    .venv/bin/python bench/judge_runs.py --rows 250 --delay 0.1 --concurrency 16
+
+Self-contained, loopback only. It creates a throwaway PostgreSQL database (`aegis_bench_judge_*`, on the server of
+DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), migrates it and loads a dataset of N distinct
+rows with three judged metrics:
+
+- faith (26): decompose then verify, two judge calls in a row per evaluation (extract claims, then verify them);
+- harmfulness (40) and instr_integ_subv_att (43): single-call classifiers.
+
+It starts the loopback LLM server (`python -m aegis.testing.llm_server`, every reply after --delay seconds) and
+ONE Celery worker (`celery -A aegis worker -c 1 -P prefork`) on a Redis broker database of its own (--redis,
+default redis://127.0.0.1:6379/14, flushed before and after), with LLM_JUDGE_CONCURRENCY=--concurrency and the
+judge cache off, so every evaluation calls the server. Then it measures:
+
+- run: from the non-blocking runs.services.run_create_from_dataset call to the run's finished_at;
+- floor: the judge calls the server answered (its own count, retries included) x delay / concurrency, i.e. the
+  time the calls need when the cap is kept full and nothing else costs anything.
+
+It prints both, their ratio (target: at most 1.3), the most calls the server saw in flight at once (must not
+exceed the cap), and the VmRSS of the worker and of its pool child sampled every 0.5 s: at the start, at each
+quarter of the evaluations done, the peak and the end (flat: no growth with the rows scored). Exit status 0 when
+the ratio and the cap both hold.
+
+Everything it started is stopped, the database dropped and the Redis database flushed at the end, also on failure
+or timeout (--timeout, default 20 x the expected floor + 60 s). The worker's log is kept when the run fails.
+"""
+
+import argparse
+import contextlib
+import ctypes
+import os
+import random
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CELERY = ROOT / ".venv" / "bin" / "celery"
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+METRIC_IDS = (26, 40, 43)  # faith, harmfulness, instr_integ_subv_att
+# What the loopback server's smallest schema instances lead each recipe to: faith extracts one claim and verifies
+# it (two calls), the classifiers call once. Only the floor's sanity check uses this; the floor counts real calls.
+EXPECTED_CALLS_PER_ROW = 2 + 1 + 1
+TARGET_RATIO = 1.3
+SAMPLE_SECONDS = 0.5
+POLL_SECONDS = 0.1
+TOPICS = ("refund", "invoice", "shipping", "password reset", "warranty", "delivery", "account", "subscription")
+PR_SET_PDEATHSIG = 1
+
+
+def make_row(index: int, rng: random.Random) -> tuple:
+    """(prompt, input, context, output, golden_answer); the index keeps every row distinct."""
+    topic = rng.choice(TOPICS)
+    question = f"Ticket {index}: how do I get help with my {topic}? Order {rng.randrange(10**6):06d}."
+    answer = (
+        f"For ticket {index}, open the {topic} page in your account and follow the steps there; "
+        f"support answers within {rng.randrange(1, 72)} hours."
+    )
+    return (None, question, None, answer, None)
+
+
+# --- the processes ---------------------------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends SIGTERM to it if this benchmark dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start(command: list[str], *, env: dict, log: Path, stdout=None) -> subprocess.Popen:
+    with log.open("wb") as log_file:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=stdout if stdout is not None else log_file,
+            stderr=log_file if stdout is not None else subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so its pool children are stopped with it
+            preexec_fn=_die_with_parent,
+        )
+
+
+def stop(process: subprocess.Popen | None, *, grace: float) -> None:
+    """SIGTERM to the process group, SIGKILL after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def read_line(process: subprocess.Popen, timeout: float) -> str:
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        raise RuntimeError(f"no output from {process.args[:4]} within {timeout:g} s")
+    line = process.stdout.readline().decode().strip()
+    if not line:
+        raise RuntimeError(f"{process.args[:4]} exited ({process.poll()}) before printing its address")
+    return line
+
+
+def wait_for_worker(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited ({worker.returncode}); see {log}")
+        if re.search(r"\bready\.", log.read_text(errors="replace")):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the worker was not ready within {timeout:g} s; see {log}")
+
+
+def server_summary(log: Path) -> tuple[int, int]:
+    """(requests served, most in flight at once), from the line the loopback server prints when it stops."""
+    match = re.search(r"served (\d+) requests, at most (\d+) at once", log.read_text(errors="replace"))
+    if match is None:
+        raise RuntimeError(f"the LLM server printed no summary; see {log}")
+    return int(match[1]), int(match[2])
+
+
+def profile(pid: int, output: str) -> subprocess.Popen:
+    """py-spy recording `pid` (raw collapsed stacks, idle frames included, so waits show too) until stopped."""
+    command = [str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--idle", "--rate", "100", "-o", output]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the clock starts
+    return recorder
+
+
+def stop_profile(recorder: subprocess.Popen) -> None:
+    recorder.send_signal(signal.SIGINT)
+    try:
+        recorder.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        recorder.kill()
+        recorder.wait()
+
+
+# --- memory ----------------------------------------------------------------------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of `pid` so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Memory:
+    """VmRSS samples of the worker's main process and its pool child, by evaluations done."""
+
+    main_pid: int
+    samples: list[tuple[float, int, int, int]] = field(default_factory=list)  # (seconds, done, main kB, child kB)
+    next_at: float = 0.0
+
+    def sample(self, elapsed: float, done: int, *, force: bool = False) -> None:
+        if not force and elapsed < self.next_at:
+            return
+        self.next_at = elapsed + SAMPLE_SECONDS
+        child = max((rss_kb(pid) for pid in children_of(self.main_pid)), default=0)
+        self.samples.append((elapsed, done, rss_kb(self.main_pid), child))
+
+    def report(self, total: int) -> list[str]:
+        if not self.samples:
+            return []
+        lines = [f"{'worker VmRSS':<20}{'main':>8}{'pool child':>12}   (sampled every {SAMPLE_SECONDS:g} s)"]
+
+        def line(label: str, sample) -> str:
+            at, done, main, child = sample
+            return f"  {label:<18}{main / 1024:6.0f} MB{child / 1024:9.0f} MB   at {at:6.1f} s, {done:,} done"
+
+        lines.append(line("start", self.samples[0]))
+        for quarter in (1, 2, 3):
+            reached = next((s for s in self.samples if s[1] >= total * quarter / 4), None)
+            if reached is not None:
+                lines.append(line(f"{quarter}/4 done", reached))
+        lines.append(line("end", self.samples[-1]))
+        peak_main = max(s[2] for s in self.samples)
+        peak_child = max(s[3] for s in self.samples)
+        lines.append(f"  {'peak':<18}{peak_main / 1024:6.0f} MB{peak_child / 1024:9.0f} MB")
+        return lines
+
+
+# --- database --------------------------------------------------------------------------------------------------------
+
+
+def scratch_database(server_url: str) -> tuple[str, str]:
+    parts = urlsplit(server_url)
+    name = f"aegis_bench_judge_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return admin, urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def drop_database(admin: str, url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def load_dataset(rows: int):
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from datasets.ingest import write_records
+    from datasets.models import Dataset, DatasetType
+    from metrics import registry
+
+    user = User.objects.create_user(email="bench@aegis.local")  # no credit limit: the bench measures judging
+    rng = random.Random(7)
+    selected = {str(i): {"threshold": registry.get(i).default_threshold, "metric_args": None} for i in METRIC_IDS}
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            user=user,
+            author_email=user.email,
+            dataset_type=DatasetType.objects.get(name="CUSTOM"),
+            name="bench-judged",
+            selected_metrics=selected,
+            structure=["input", "output"],
+            record_count=rows,
+        )
+        write_records(dataset_id=dataset.pk, user_id=user.pk, rows=(make_row(i, rng) for i in range(rows)))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE datasets_record")
+    return user, dataset
+
+
+# --- the measurement -------------------------------------------------------------------------------------------------
+
+
+def measure(options, env: dict, workdir: Path, url: str) -> int:
+    from django.db.models import Count, Q
+
+    from runs.models import Evaluation, Run
+    from runs.services import run_create_from_dataset
+
+    user, dataset = load_dataset(options.rows)
+    evaluations = options.rows * len(METRIC_IDS)
+    expected_floor = options.rows * EXPECTED_CALLS_PER_ROW * options.delay / options.concurrency
+    timeout = options.timeout or 20 * expected_floor + 60
+
+    server_log, worker_log = workdir / "llm_server.log", workdir / "worker.log"
+    server = worker = profiler = None
+    ok = False
+    try:
+        server = start(
+            [
+                str(PYTHON),
+                "-m",
+                "aegis.testing.llm_server",
+                "--port",
+                "0",
+                "--delay",
+                str(options.delay),
+                "--lifetime",
+                str(timeout + 120),  # a safety net should this process vanish without stopping it
+            ],
+            env=env,
+            log=server_log,
+            stdout=subprocess.PIPE,
+        )
+        base_url = read_line(server, 30)
+        env["OPENAI_BASE_URL"] = os.environ["OPENAI_BASE_URL"] = f"{base_url}/v1"
+
+        worker = start(
+            [
+                str(CELERY),
+                "-A",
+                "aegis",
+                "worker",
+                "-c",
+                "1",
+                "-P",
+                "prefork",
+                "-n",
+                f"bench-judge-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "info",
+            ],
+            env=env,
+            log=worker_log,
+        )
+        wait_for_worker(worker, worker_log)
+        memory = Memory(worker.pid)
+        memory.sample(0.0, 0, force=True)
+        pool = children_of(worker.pid)
+        watched = {"worker pool child": pool[0] if pool else worker.pid, "LLM server": server.pid}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        profiler = profile(watched["worker pool child"], options.profile) if options.profile else None
+
+        started_wall, started = time.time(), time.monotonic()
+        run = run_create_from_dataset(user=user, dataset_id=dataset.pk, is_blocking=False)
+        created = time.monotonic() - started
+        done = 0
+        while True:
+            elapsed = time.monotonic() - started
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker exited ({worker.returncode}) mid-run; see {worker_log}")
+            finished_at = Run.objects.filter(pk=run.pk).values_list("finished_at", flat=True).first()
+            if finished_at is not None:
+                break
+            if elapsed > timeout:
+                raise RuntimeError(f"the run did not finish within {timeout:.0f} s ({done:,} done); see {worker_log}")
+            done = Evaluation.objects.filter(run_id=run.pk, is_success__isnull=False).count()
+            memory.sample(elapsed, done)
+            time.sleep(POLL_SECONDS)
+        run_seconds = finished_at.timestamp() - started_wall
+        memory.sample(time.monotonic() - started, evaluations, force=True)
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
+        if profiler is not None:
+            stop_profile(profiler)
+            profiler = None
+
+        counts = Evaluation.objects.filter(run_id=run.pk).aggregate(
+            ok=Count("id", filter=Q(is_success=True)), failed=Count("id", filter=Q(is_success=False))
+        )
+        failure = (
+            Evaluation.objects.filter(run_id=run.pk, is_success=False).values_list("explanation", flat=True).first()
+        )
+        judge_calls = sum(
+            len(((meta or {}).get("judge") or {}).get("calls") or [])
+            for meta in Evaluation.objects.filter(run_id=run.pk).values_list("eval_metadata", flat=True)
+        )
+
+        stop(server, grace=10)
+        served, max_in_flight = server_summary(server_log)
+        server = None
+        floor = served * options.delay / options.concurrency
+        ratio = run_seconds / floor if floor else float("inf")
+
+        print(
+            f"rows               {options.rows:,} x {len(METRIC_IDS)} judged metrics (faith, harmfulness,"
+            f" instr_integ_subv_att) = {evaluations:,} evaluations"
+        )
+        print(
+            f"judge              loopback, {options.delay * 1000:g} ms per reply, LLM_JUDGE_CONCURRENCY="
+            f"{options.concurrency}, cache off, 1 Celery worker (prefork, -c 1)"
+        )
+        print(
+            f"evaluations        {counts['ok']:,} succeeded, {counts['failed']:,} failed"
+            + (f" (first: {failure})" if failure else "")
+        )
+        print(
+            f"judge calls        {served:,} answered by the server ({served / options.rows:.2f} per row), "
+            f"{judge_calls:,} recorded on the evaluations"
+        )
+        print(f"create (returns)   {created:8.2f} s")
+        print(f"run                {run_seconds:8.2f} s   create -> finished_at")
+        print(f"floor              {floor:8.2f} s   {served:,} calls x {options.delay:g} s / {options.concurrency}")
+        print(f"ratio              {ratio:8.2f}    target <= {TARGET_RATIO}")
+        print(f"max in flight      {max_in_flight:8d}    cap {options.concurrency}")
+        for name, seconds in cpu.items():
+            print(f"CPU, {name:<18}{seconds:6.2f} s   ({100 * seconds / run_seconds:.0f}% of one core over the run)")
+        if options.profile:
+            print(f"profile            {options.profile} (py-spy, raw collapsed stacks of the pool child)")
+        for line in memory.report(evaluations):
+            print(line)
+        ok = ratio <= TARGET_RATIO and max_in_flight <= options.concurrency and counts["failed"] == 0
+        return 0 if ok else 1
+    finally:
+        if profiler is not None:
+            stop_profile(profiler)
+        stop(worker, grace=15)
+        stop(server, grace=10)
+        if ok:
+            worker_log.unlink(missing_ok=True)
+            server_log.unlink(missing_ok=True)
+        else:
+            print(f"logs kept: {worker_log} {server_log}", file=sys.stderr)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt  # a SIGTERM unwinds like Ctrl-C, so every cleanup below still runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--delay", type=float, default=0.2, help="seconds the LLM server waits before each reply")
+    parser.add_argument("--concurrency", type=int, default=32, help="LLM_JUDGE_CONCURRENCY")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="broker and limiter; FLUSHED")
+    parser.add_argument("--timeout", type=float, default=None, help="give up on the run after this many seconds")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="record a py-spy profile of the pool child during the run into FILE (.venv/bin/pip install py-spy)",
+    )
+    options = parser.parse_args()
+    if options.profile and not PY_SPY.exists():
+        parser.error(f"--profile needs py-spy: {PYTHON.parent / 'pip'} install py-spy")
+    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not server_url.startswith("postgres"):
+        print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+        return 2
+
+    signal.signal(signal.SIGTERM, _interrupted)
+    flush_redis(options.redis)
+    admin, url = scratch_database(server_url)
+    workdir = Path(tempfile.mkdtemp(prefix="aegis-bench-judge-"))
+    try:
+        env = {
+            **os.environ,
+            "DEBUG": "0",  # as deployed: DEBUG would also keep every query in memory and inflate the RSS
+            "SECRET_KEY": "bench-only",
+            "DATABASE_URL": url,
+            "CELERY_BROKER_URL": options.redis,
+            "REDIS_URL": options.redis,
+            "LLM_JUDGE_CONCURRENCY": str(options.concurrency),
+            "LLM_JUDGE_CACHE": "0",
+            "OPENAI_API_KEY": "sk-bench-loopback",
+        }
+        env.pop("ANTHROPIC_BASE_URL", None)
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        return measure(options, env, workdir, url)
+    finally:
+        with contextlib.suppress(Exception):
+            from django.db import connections
+
+            connections.close_all()
+        drop_database(admin, url)
+        flush_redis(options.redis)
+        with contextlib.suppress(OSError):
+            workdir.rmdir()  # only when empty: kept logs stay
+
+
+if __name__ == "__main__":
+    sys.exit(main())

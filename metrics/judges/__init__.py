@@ -1,0 +1,1 @@
+"""The LLM-judge layer: routing, backends, structured output, cost and the cache, behind one Judge interface."""

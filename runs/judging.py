@@ -1,0 +1,56 @@
+"""Judged evaluations of a slice: routed to their model's judge, judged concurrently, paid for as they finish."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from accounts import credits
+from metrics.availability import DEFAULT_MODEL_SLUG
+from metrics.judges.routing import ModelRoute, configuration_problem, route_for
+from metrics.judges.runner import JudgeJob, JudgeOutcome, judge_all
+from metrics.registry import MetricSpec
+from runs.models import Run
+
+
+class PendingJudgement(NamedTuple):
+    eval_id: int
+    spec: MetricSpec
+    fields: dict
+    args: dict
+    model_slug: str | None
+
+
+def judge_pending(run_id: int, pending: list[PendingJudgement]) -> None:
+    from runs.scoring import write_scores  # the engine calls this module; its writer lives there
+
+    run = Run.objects.only("user_id", "org_id").get(pk=run_id)
+    payer = credits.payer_for(owner_id=run.user_id, org_id=run.org_id)
+    routes: dict[str, ModelRoute | None] = {}
+    jobs, unroutable = [], []
+    for item in pending:
+        slug = item.model_slug or DEFAULT_MODEL_SLUG
+        if slug not in routes:
+            routes[slug] = route_for(slug)
+        route = routes[slug]
+        problem = f"model {slug!r} is not in the model catalog" if route is None else configuration_problem(route)
+        if problem:
+            unroutable.append((item.eval_id, None, f"not judged: {problem}", False, Decimal(0), None))
+        else:
+            jobs.append(JudgeJob(key=item.eval_id, spec=item.spec, fields=item.fields, args=item.args, route=route))
+    write_scores(unroutable)
+
+    def store(outcomes: list[JudgeOutcome]) -> None:
+        write_scores([_row(outcome) for outcome in outcomes])
+
+    judge_all(
+        jobs,
+        on_outcomes=store,
+        # Read before each evaluation: overspend past zero is bounded by the evaluations already in flight.
+        can_spend=lambda: credits.can_spend(payer),
+        on_cost=lambda cost: credits.debit(payer=payer, amount=cost),
+    )
+
+
+def _row(outcome: JudgeOutcome) -> tuple[Any, ...]:
+    return (outcome.key, outcome.result, outcome.explanation, outcome.is_success, outcome.cost, outcome.metadata)
