@@ -25,23 +25,8 @@ class InsufficientBalance(APIException):
         self.errors = errors
 
 
-def check_balance(
-    _legacy_user: object = None,
-    _legacy_evaluations: int | None = None,
-    /,
-    *,
-    payer: Payer | None = None,
-    estimated_cost: Decimal = Decimal(0),
-) -> None:
-    """Raise InsufficientBalance when `payer` cannot pay for a run estimated at `estimated_cost`.
-
-    The positional form `check_balance(user, evaluations)` is the older call, accepted as a no-op until every
-    caller passes a payer and an estimate; then the positional parameters and the default for payer go.
-    """
-    if payer is None:
-        if _legacy_user is None:
-            raise TypeError("check_balance() needs a payer.")
-        return
+def check_balance(*, payer: Payer, estimated_cost: Decimal) -> None:
+    """Raise InsufficientBalance when `payer` cannot pay for a run estimated at `estimated_cost`."""
     try:
         check_can_pay(payer=payer, estimated_cost=estimated_cost)
     except InsufficientCredits as refused:

@@ -69,13 +69,3 @@ def test_the_refusal_is_a_402_api_exception(acme):
     assert refused.value.status_code == 402
     assert refused.value.get_codes() == "insufficient_balance"
     assert refused.value.errors == {"credit_balance": "0.333333333333333", "estimated_cost": "2.00"}
-
-
-def test_the_older_positional_call_is_still_accepted_and_checks_nothing(alice, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        check_balance(alice, 6)
-
-
-def test_a_keyword_call_without_payer_is_an_error():
-    with pytest.raises(TypeError):
-        check_balance(estimated_cost=Decimal(1))

@@ -166,3 +166,21 @@ def test_when_credits_run_out_mid_run_the_rest_is_not_judged(alice_api, acme, ju
     assert len(refused) == 3 and all("credits ran out" in e["explanation"] for e in refused)
     acme.refresh_from_db()
     assert acme.credit_balance == 0 and judge.request_count == 2
+
+
+def test_a_slice_scored_again_after_a_crash_pays_only_for_what_was_left(alice_api, acme, judge):
+    from runs.scoring import score_slice
+    from runs.tasks import score_evaluations
+
+    Organization.objects.filter(pk=acme.pk).update(credit_balance=Decimal("10"))
+    rows = [{**FULL_ROW, "input": f"question {i}"} for i in range(4)]
+    run_id = body(custom_run(alice_api, evaluations=[{"metrics": ["instr_integ_subv_att"], "data": rows}]))["id"]
+    ids = list(Evaluation.objects.filter(run_id=run_id).order_by("id").values_list("id", flat=True))
+    # A worker judged half of the slice, then died before acknowledging it.
+    score_slice(run_id=run_id, first_id=ids[0], last_id=ids[1], specs=REGISTRY)
+    # The redelivered task scores the whole slice again: only what is still pending is judged.
+    score_evaluations(run_id, ids[0], ids[-1])
+    run = Run.objects.get(pk=run_id)
+    acme.refresh_from_db()
+    assert judge.request_count == 4 and run.finished_at is not None
+    assert run.total_cost == 4 * call_cost() and acme.credit_balance == Decimal("10") - run.total_cost
