@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from metrics import registry
 from metrics.judges.routing import configuration_problem, route_of
-from metrics.models import LlmModel, Metric
+from metrics.models import JudgeCacheEntry, LlmModel, Metric
 
 
 def can_score(spec) -> bool:
@@ -70,3 +70,20 @@ class LlmModelAdmin(admin.ModelAdmin):
     def judge_status(self, obj):
         # Read from this process's environment: the web server's, which is what the API reports to users.
         return configuration_problem(route_of(obj)) or "ready"
+
+
+@admin.register(JudgeCacheEntry)
+class JudgeCacheEntryAdmin(admin.ModelAdmin):
+    """Read-only; staff may delete entries (all of them, to make every judge request go out again)."""
+
+    list_display = ("key", "model", "tokens_in", "tokens_out", "created_at")
+    list_filter = ("model",)
+    search_fields = ("key",)
+    readonly_fields = ("key", "model", "reply", "tokens_in", "tokens_out", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

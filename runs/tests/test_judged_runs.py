@@ -1,11 +1,16 @@
 """Judged metrics through the API: /evaluate, dataset and custom runs against a loopback judge, with credits."""
 
+import threading
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
+from django.db import connection
 
 from accounts.models import Organization, User
+from aegis.testing import requires_postgres
 from aegis.testing.llm_server import error_reply, json_reply, schema_filler
+from conftest import client_for
 from datasets.tests.helpers import body
 from metrics.judges.routing import route_for
 from metrics.models import JudgeCacheEntry
@@ -24,9 +29,9 @@ FULL_ROW = {
 TOKENS_IN, TOKENS_OUT = 100, 20
 
 
-def shaped_replies(request):
+def shaped_replies(request, delay: float = 0.0):
     """A valid reply to any step: every list has one item, so every verdict count matches what was sent."""
-    return json_reply(schema_filler(request.schema), tokens_in=TOKENS_IN, tokens_out=TOKENS_OUT)
+    return json_reply(schema_filler(request.schema), tokens_in=TOKENS_IN, tokens_out=TOKENS_OUT, delay=delay)
 
 
 def call_cost(slug: str = "gpt-4o") -> Decimal:
@@ -184,3 +189,44 @@ def test_a_slice_scored_again_after_a_crash_pays_only_for_what_was_left(alice_ap
     acme.refresh_from_db()
     assert judge.request_count == 4 and run.finished_at is not None
     assert run.total_cost == 4 * call_cost() and acme.credit_balance == Decimal("10") - run.total_cost
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_runs_cannot_spend_much_past_a_small_balance(alice, acme, llm_server, settings):
+    """Both runs start on a balance that covers their estimates together only in part; spending stops near zero."""
+    settings.REDIS_URL = ""
+    settings.LLM_JUDGE_CONCURRENCY = 2
+    llm_server.responder = lambda request: shaped_replies(request, delay=0.02)
+    per_call = call_cost()
+    Organization.objects.filter(pk=acme.pk).update(credit_balance=per_call * 10)
+    errors = []
+
+    def one_run(tag: str) -> None:
+        try:
+            rows = [{**FULL_ROW, "input": f"{tag} question {i}"} for i in range(20)]
+            client = client_for(alice)
+            response = client.post(
+                "/api/v1/runs/custom",
+                {"is_blocking": True, "evaluations": [{"metrics": ["instr_integ_subv_att"], "data": rows}]},
+                format="json",
+            )
+            assert response.status_code == 201, response.status_code
+        except Exception as exc:  # reported below: an assertion in a thread would be lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with patch("runs.estimates.JUDGE_CALLS_PER_EVALUATION", 0):  # both runs may start on the small balance
+        threads = [threading.Thread(target=one_run, args=(tag,)) for tag in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors
+    acme.refresh_from_db()
+    judged = Evaluation.objects.filter(is_success=True).count()
+    # Ten calls were paid for; at most the evaluations in flight when the balance hit zero (two per run) overshoot.
+    assert 10 <= judged <= 10 + 2 * 2
+    assert -4 * per_call <= acme.credit_balance <= 0
+    assert Run.objects.filter(finished_at__isnull=False).count() == 2
