@@ -205,3 +205,29 @@ def test_the_key_never_appears_in_an_explanation(db, fast_judge):
     fast_judge.enqueue(error_reply(401, message="Incorrect API key provided: sk-test-openai"))
     [outcome], _ = judge(route())
     assert "sk-test-openai" not in outcome.explanation and "HTTP 401" in outcome.explanation
+
+
+async def _two_verdicts(record, args, judge):
+    schema = {
+        "type": "object",
+        "properties": {"verdicts": {"type": "array", "items": {"type": "string", "enum": ["yes", "no"]}}},
+        "required": ["verdicts"],
+        "additionalProperties": False,
+    }
+    reply = await judge.ask(
+        step="judge_two",
+        instructions="Give one verdict per statement.",
+        data={"statements": ["a", "b"]},
+        schema=schema,
+        check=lambda reply: None if len(reply["verdicts"]) == 2 else f"{len(reply['verdicts'])} verdicts for 2",
+    )
+    return Score(result=50 * reply["verdicts"].count("yes"), explanation="counted")
+
+
+def test_a_wrong_verdict_count_gets_one_reask_then_fails_the_evaluation(db, fast_judge):
+    spec = MetricSpec(**{**SPEC.__dict__, "judge_scorer": _two_verdicts})
+    fast_judge.enqueue(json_reply({"verdicts": ["yes"]}), json_reply({"verdicts": ["yes", "no", "no"]}))
+    [outcome], _ = judge([JudgeJob(key=0, spec=spec, fields={"output": "x"}, args={}, route=route())])
+    assert not outcome.is_success and "3 verdicts for 2" in outcome.explanation
+    assert fast_judge.request_count == 2
+    assert "1 verdicts for 2" in fast_judge.requests[1].user  # the re-ask says what was wrong
