@@ -4,57 +4,33 @@ import json
 
 import pytest
 
-from metrics.args import resolve_args
 from metrics.registry.base import MetricInputError
-from metrics.registry.judged import content
+from metrics.registry.judged.common import CONTENT
 from metrics.registry.judged.contract import JudgeError
-from metrics.tests.judged_contract import SPECS as DECLARED
-from metrics.tests.scripted_judge import ScriptedJudge, run
-
-SPECS = {spec.shortname: spec for spec in content.SPECS}
-EMPTY_RECORD = dict.fromkeys(("prompt", "input", "context", "output", "golden_answer"))
-
-
-def verdicts(*values):
-    return {"verdicts": [{"index": i, "reason": f"Reason {i}.", "verdict": value} for i, value in enumerate(values)]}
-
-
-def each(key, verdict):
-    """A reply giving `verdict` to every item sent under `key`."""
-    return lambda data: verdicts(*[verdict] * len(data[key]))
+from metrics.tests.judged import assert_keeps_declared_contract
+from metrics.tests.scripted_judge import (
+    EMPTY_RECORD,
+    JUDGED,
+    assert_user_text_only_in_data,
+    call,
+    each,
+    evaluate,
+    specs_in,
+    verdicts,
+)
 
 
 def aspects(*pairs):
     return {"aspects": [{"aspect": name, "reason": f"{name} checked.", "verdict": verdict} for name, verdict in pairs]}
 
 
-def evaluate(shortname, record, replies, **args):
-    spec = SPECS[shortname]
-    full = {**EMPTY_RECORD, **record}
-    assert spec.missing_input(full) is None
-    judge = ScriptedJudge(replies)
-    return run(spec.judge_scorer(full, resolve_args(spec, args), judge)), judge
-
-
-def call(judge, step):
-    return next(made for made in judge.calls if made["step"] == step)
-
-
-@pytest.mark.parametrize("spec", content.SPECS, ids=lambda spec: spec.shortname)
+@pytest.mark.parametrize("spec", specs_in(CONTENT), ids=lambda spec: spec.shortname)
 def test_specs_keep_the_declared_ids_names_thresholds_and_arguments(spec):
-    declared = next(old for old in DECLARED if old.id == spec.id)
-    assert (spec.shortname, spec.name, spec.category, spec.default_threshold) == (
-        declared.shortname,
-        declared.name,
-        declared.category,
-        declared.default_threshold,
-    )
-    assert spec.args == declared.args
-    assert spec.is_active and spec.is_judged
+    assert_keeps_declared_contract(spec)
 
 
 def test_format_alignment_requires_only_the_output():
-    assert SPECS["format_align"].inputs == ("output",)
+    assert JUDGED["format_align"].inputs == ("output",)
 
 
 # Content generation faithfulness
@@ -235,8 +211,6 @@ def marked_replies():
 def test_user_text_reaches_the_judge_only_as_data(shortname, args):
     record = {field: f"{field} {MARKER}" for field in EMPTY_RECORD}
     score, judge = evaluate(shortname, record, marked_replies(), **args)
-    assert judge.calls and score.explanation
-    for made in judge.calls:
-        assert MARKER not in made["instructions"], made["step"]
-        assert MARKER in json.dumps(made["data"]), made["step"]
+    assert_user_text_only_in_data(judge, MARKER)
+    assert score.explanation
     json.dumps(score.metadata)  # serialisable as eval_metadata

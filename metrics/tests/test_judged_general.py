@@ -6,60 +6,31 @@ import pytest
 
 from metrics.args import resolve_args
 from metrics.registry.base import MetricInputError
-from metrics.registry.judged import general
+from metrics.registry.judged.common import GENERAL
 from metrics.registry.judged.contract import JudgeError
-from metrics.tests.judged_contract import SPECS as DECLARED
-from metrics.tests.scripted_judge import ScriptedJudge, run
-
-SPECS = {spec.shortname: spec for spec in general.SPECS}
-EMPTY_RECORD = dict.fromkeys(("prompt", "input", "context", "output", "golden_answer"))
-
-
-def verdicts(*values):
-    return {
-        "verdicts": [{"index": index, "reason": f"Reason {index}.", "verdict": v} for index, v in enumerate(values)]
-    }
-
-
-def each(key, verdict):
-    """A reply giving `verdict` to every item sent under `key`."""
-    return lambda data: verdicts(*[verdict] * len(data[key]))
-
-
-def evaluate(shortname, record, replies, **args):
-    spec = SPECS[shortname]
-    full = {**EMPTY_RECORD, **record}
-    assert spec.missing_input(full) is None
-    judge = ScriptedJudge(replies)
-    return run(spec.judge_scorer(full, resolve_args(spec, args), judge)), judge
-
-
-def call(judge, step, number=0):
-    return [made for made in judge.calls if made["step"] == step][number]
-
+from metrics.tests.judged import assert_keeps_declared_contract
+from metrics.tests.scripted_judge import (
+    EMPTY_RECORD,
+    JUDGED,
+    assert_user_text_only_in_data,
+    call,
+    each,
+    evaluate,
+    specs_in,
+    verdicts,
+)
 
 # The public contract
 
 
-@pytest.mark.parametrize("spec", general.SPECS, ids=lambda spec: spec.shortname)
+@pytest.mark.parametrize("spec", specs_in(GENERAL), ids=lambda spec: spec.shortname)
 def test_specs_keep_the_declared_ids_names_thresholds_and_arguments(spec):
-    declared = next(old for old in DECLARED if old.id == spec.id)
-    assert (spec.shortname, spec.name, spec.category, spec.default_threshold) == (
-        declared.shortname,
-        declared.name,
-        declared.category,
-        declared.default_threshold,
-    )
-    assert [(a.name, a.type, a.choices, a.minimum) for a in spec.args] == [
-        (a.name, a.type, a.choices, a.minimum) for a in declared.args
-    ]
-    for arg, old in zip(spec.args, declared.args, strict=True):
-        assert not old.has_default or arg.default == old.default
-    assert spec.is_active and spec.is_judged
+    # content_consist's arguments were declared without defaults and have gained them.
+    assert_keeps_declared_contract(spec, defaults_may_be_added=True)
 
 
 def test_content_consistency_requires_only_the_output_and_adds_defaults_for_its_arguments():
-    spec = SPECS["content_consist"]
+    spec = JUDGED["content_consist"]
     assert spec.inputs == ("output",)
     assert resolve_args(spec) == {"exact_output_match": False, "n_reruns": 3}
 
@@ -491,8 +462,6 @@ def marked_replies():
 def test_user_text_reaches_the_judge_only_as_data(shortname, args):
     record = {field: f"{field} {MARKER}" for field in EMPTY_RECORD}
     score, judge = evaluate(shortname, record, marked_replies(), **args)
-    assert judge.calls and score.explanation
-    for made in judge.calls:
-        assert MARKER not in made["instructions"], made["step"]
-        assert MARKER in json.dumps(made["data"]), made["step"]
+    assert_user_text_only_in_data(judge, MARKER)
+    assert score.explanation
     json.dumps(score.metadata)  # serialisable as eval_metadata

@@ -4,52 +4,28 @@ import json
 
 import pytest
 
-from metrics.args import resolve_args
 from metrics.registry.base import MetricInputError
-from metrics.registry.judged import rag
+from metrics.registry.judged.common import RAG
 from metrics.registry.judged.contract import JudgeError
-from metrics.tests.judged_contract import SPECS as DECLARED
-from metrics.tests.scripted_judge import ScriptedJudge, run
+from metrics.tests.judged import assert_keeps_declared_contract
+from metrics.tests.scripted_judge import (
+    EMPTY_RECORD,
+    assert_user_text_only_in_data,
+    call,
+    each,
+    evaluate,
+    specs_in,
+    verdicts,
+)
 
-SPECS = {spec.shortname: spec for spec in rag.SPECS}
-EMPTY_RECORD = dict.fromkeys(("prompt", "input", "context", "output", "golden_answer"))
+SPECS = specs_in(RAG)
 CHUNKS = ["Einstein won the Nobel Prize for the photoelectric effect.", "There was a cat.", "He won it in 1921."]
 CONTEXT = json.dumps(CHUNKS)
 
 
-def verdicts(*values):
-    return {"verdicts": [{"index": i, "reason": f"Reason {i}.", "verdict": value} for i, value in enumerate(values)]}
-
-
-def each(key, verdict):
-    """A reply giving `verdict` to every item sent under `key`."""
-    return lambda data: verdicts(*[verdict] * len(data[key]))
-
-
-def evaluate(shortname, record, replies, **args):
-    spec = SPECS[shortname]
-    full = {**EMPTY_RECORD, **record}
-    assert spec.missing_input(full) is None
-    judge = ScriptedJudge(replies)
-    return run(spec.judge_scorer(full, resolve_args(spec, args), judge)), judge
-
-
-def call(judge, step):
-    return next(made for made in judge.calls if made["step"] == step)
-
-
-@pytest.mark.parametrize("spec", rag.SPECS, ids=lambda spec: spec.shortname)
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.shortname)
 def test_specs_keep_the_declared_ids_names_inputs_thresholds_and_arguments(spec):
-    declared = next(old for old in DECLARED if old.id == spec.id)
-    assert (spec.shortname, spec.name, spec.category, spec.default_threshold, spec.inputs) == (
-        declared.shortname,
-        declared.name,
-        declared.category,
-        declared.default_threshold,
-        declared.inputs,
-    )
-    assert spec.args == declared.args
-    assert spec.is_active and spec.is_judged
+    assert spec.inputs == assert_keeps_declared_contract(spec).inputs
 
 
 # Context faithfulness
@@ -292,13 +268,11 @@ def marked_replies():
     }
 
 
-@pytest.mark.parametrize("shortname", sorted(SPECS))
+@pytest.mark.parametrize("shortname", sorted(spec.shortname for spec in SPECS))
 @pytest.mark.parametrize("context", [f"passage {MARKER}", json.dumps([f"one {MARKER}", f"two {MARKER}"])])
 def test_user_text_reaches_the_judge_only_as_data(shortname, context):
     record = {field: f"{field} {MARKER}" for field in EMPTY_RECORD} | {"context": context}
     score, judge = evaluate(shortname, record, marked_replies())
-    assert judge.calls and score.explanation
-    for made in judge.calls:
-        assert MARKER not in made["instructions"], made["step"]
-        assert MARKER in json.dumps(made["data"]), made["step"]
+    assert_user_text_only_in_data(judge, MARKER)
+    assert score.explanation
     json.dumps(score.metadata)  # serialisable as eval_metadata

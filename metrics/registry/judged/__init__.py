@@ -1,7 +1,10 @@
 """LLM-judged metrics (spec section 5.3), one module per family; each description names the recipe it follows."""
 
-from . import content, general, rag, safety, security
+from . import content, general, leaks, rag, safety, sampled, security
 
-SPECS = [*general.SPECS, *rag.SPECS, *content.SPECS, *safety.SPECS, *security.SPECS]
+SPECS = sorted(
+    [*general.SPECS, *sampled.SPECS, *rag.SPECS, *content.SPECS, *safety.SPECS, *security.SPECS, *leaks.SPECS],
+    key=lambda spec: spec.id,
+)
 
 __all__ = ["SPECS"]

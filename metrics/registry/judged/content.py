@@ -6,27 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..base import Arg, MetricInputError, Score
-from .common import CONTENT, judged_spec, max_claims
+from .common import CONTENT, closed_object, judged_spec, max_claims, object_list, present
 from .contract import Judge
-from .decompose import YES_NO, claims_against_source, closed_object, extract, present, share_score, verify
+from .decompose import YES_NO, claims_against, extract, share_score, verify
 
 # Content generation faithfulness
 
-
-async def content_generation_faithfulness(
-    record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge
-) -> Score:
-    claims = await claims_against_source(
-        judge, output=record["output"], source_key="input", source=record["input"], cap=args.get("max_n_claims")
-    )
-    return share_score(
-        claims,
-        key="claims",
-        passes={"yes"},
-        what="are supported by the input",
-        empty_result=100.0,
-        empty_explanation="The output makes no claim, so it adds nothing the input does not support.",
-    )
+CONTENT_FAITHFULNESS = claims_against(
+    "input",
+    passes=("yes",),
+    what="are supported by the input",
+    empty_explanation="The output makes no claim, so it adds nothing the input does not support.",
+)
 
 
 # Format alignment
@@ -106,14 +97,11 @@ async def format_consistency(record: Mapping[str, str | None], args: Mapping[str
         ),
         data={"output": record["output"]},
         schema=closed_object(
-            aspects={
-                "type": "array",
-                "items": closed_object(
-                    aspect={"type": "string", "description": "A short name, e.g. 'date format'."},
-                    reason={"type": "string", "description": "One short sentence."},
-                    verdict={"type": "string", "enum": list(YES_NO)},
-                ),
-            }
+            aspects=object_list(
+                aspect={"type": "string", "description": "A short name, e.g. 'date format'."},
+                reason={"type": "string", "description": "One short sentence."},
+                verdict={"type": "string", "enum": list(YES_NO)},
+            )
         ),
         check=distinct_aspects,
     )
@@ -139,7 +127,7 @@ SPECS = [
         "pass); score = share supported, 100 with no claims.",
         80,
         ("input", "output"),
-        content_generation_faithfulness,
+        CONTENT_FAITHFULNESS,
         (max_claims(),),
     ),
     judged_spec(

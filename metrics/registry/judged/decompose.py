@@ -8,9 +8,11 @@ passes. Items travel in `data`, never in the instructions, which only name the d
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..base import Score
+from .common import clip, closed_object, object_list, record_data
 from .contract import Judge, ReplyCheck
 
 YES_NO = ("yes", "no")
@@ -20,14 +22,6 @@ VERDICT_RULES = (
     "Give exactly one verdict per item, in the order the items were sent, each with the item's `index`. "
     "Write a short reason (one sentence) before each verdict."
 )
-
-# Reasons quoted in an explanation are clipped so that one explanation stays one readable sentence.
-REASON_CHARS = 200
-
-
-def closed_object(**properties: dict) -> dict:
-    """A JSON-schema object in the strict subset: every property required, nothing else allowed."""
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
 def string_list(description: str) -> dict:
@@ -75,12 +69,13 @@ async def extract(
 
 def verdicts_schema(verdicts: Collection[str]) -> dict:
     # The reason comes before the verdict so that the judge reasons first, then decides.
-    verdict = closed_object(
-        index={"type": "integer", "description": "The index of the item judged."},
-        reason={"type": "string", "description": "One short sentence."},
-        verdict={"type": "string", "enum": list(verdicts)},
+    return closed_object(
+        verdicts=object_list(
+            index={"type": "integer", "description": "The index of the item judged."},
+            reason={"type": "string", "description": "One short sentence."},
+            verdict={"type": "string", "enum": list(verdicts)},
+        )
     )
-    return closed_object(verdicts={"type": "array", "items": verdict})
 
 
 def one_verdict_per_item(count: int) -> ReplyCheck:
@@ -129,11 +124,6 @@ async def verify(
     ]
 
 
-def clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
-
-
 def share_score(
     items: list[dict],
     *,
@@ -159,6 +149,55 @@ def share_score(
     return Score(result=100 * passed / len(items), explanation=explanation.rstrip(".") + ".", metadata=extra)
 
 
+@dataclass(frozen=True)
+class DecomposeThenVerify:
+    """A whole recipe, and its metric's scorer: the judge lists the items of the record's `text` fields, then judges
+    each against its `reference` fields; the score is the share of items that pass (`share_score`)."""
+
+    key: str  # the items' name in the data, the metadata and the explanation ("statements")
+    item_key: str  # one item's name in the verdicts ("statement")
+    text: tuple[str, ...]  # the record fields decomposed
+    reference: tuple[str, ...]  # the record fields each item is judged against
+    extract_step: str
+    extract_instructions: str
+    verify_step: str
+    verify_instructions: str
+    what: str  # completes "N of M <key> ..."
+    empty_result: float
+    empty_explanation: str
+    cap_arg: str | None = None  # the argument capping the items judged
+    passes: Collection[str] = ("yes",)
+    verdicts: Collection[str] = YES_NO
+
+    async def __call__(self, record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+        items = await extract(
+            judge,
+            step=self.extract_step,
+            key=self.key,
+            instructions=self.extract_instructions,
+            data=record_data(record, self.text),
+            cap=args.get(self.cap_arg) if self.cap_arg else None,
+        )
+        judged = await verify(
+            judge,
+            step=self.verify_step,
+            items=items,
+            key=self.key,
+            item_key=self.item_key,
+            instructions=self.verify_instructions,
+            data=record_data(record, self.reference),
+            verdicts=self.verdicts,
+        )
+        return share_score(
+            judged,
+            key=self.key,
+            passes=self.passes,
+            what=self.what,
+            empty_result=self.empty_result,
+            empty_explanation=self.empty_explanation,
+        )
+
+
 SUPPORT_VERDICTS = (
     "For each item in `claims`, judge it against `{source}` only, never against your own knowledge: 'yes' if "
     "`{source}` states it or it follows directly from `{source}`; 'no' if `{source}` contradicts it; 'idk' if "
@@ -167,28 +206,25 @@ SUPPORT_VERDICTS = (
 )
 
 
-async def claims_against_source(
-    judge: Judge, *, output: str, source_key: str, source: Any, cap: int | None
-) -> list[dict]:
-    """The output's claims, each judged yes (supported) / no (contradicted) / idk (neither) against a source.
+def claims_against(source: str, *, passes: Collection[str], what: str, empty_explanation: str) -> DecomposeThenVerify:
+    """The output's claims (up to max_n_claims), each judged yes (supported) / no (contradicted) / idk (neither)
+    against the record field `source`; 100 when the output makes no claim.
 
     The faithfulness metrics share this and differ in the source and in which verdicts pass.
     """
-    claims = await extract(
-        judge, step="extract_claims", key="claims", instructions=claims_of("output"), data={"output": output}, cap=cap
-    )
-    return await verify(
-        judge,
-        step="verify_claims",
-        items=claims,
+    return DecomposeThenVerify(
         key="claims",
         item_key="claim",
-        instructions=SUPPORT_VERDICTS.format(source=source_key),
-        data={source_key: source},
+        text=("output",),
+        reference=(source,),
+        cap_arg="max_n_claims",
+        extract_step="extract_claims",
+        extract_instructions=claims_of("output"),
+        verify_step="verify_claims",
+        verify_instructions=SUPPORT_VERDICTS.format(source=source),
         verdicts=YES_NO_IDK,
+        passes=passes,
+        what=what,
+        empty_result=100.0,
+        empty_explanation=empty_explanation,
     )
-
-
-def present(record: Mapping[str, str | None], *fields: str) -> dict[str, str]:
-    """The named fields of the record that hold some text, for a judge's `data`."""
-    return {name: record[name] for name in fields if record.get(name) and record[name].strip()}

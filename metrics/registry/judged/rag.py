@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..base import Arg, MetricInputError, Score
-from .common import RAG, context_chunks, judged_spec, max_claims, max_statements
+from .common import RAG, context_chunks, judged_spec, max_claims, max_statements, present
 from .contract import Judge
-from .decompose import claims_against_source, extract, present, share_score, statements_of, verify
+from .decompose import DecomposeThenVerify, claims_against, statements_of, verify
 
 CONTEXT_STATEMENTS = (
     "Break `context`, a list of passages, into its statements. A statement is one short sentence that makes sense "
@@ -22,23 +22,12 @@ CONTEXT_STATEMENTS = (
 
 # Context faithfulness
 
-
-async def context_faithfulness(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    claims = await claims_against_source(
-        judge,
-        output=record["output"],
-        source_key="context",
-        source=context_chunks(record["context"]),
-        cap=args.get("max_n_claims"),
-    )
-    return share_score(
-        claims,
-        key="claims",
-        passes={"yes"},
-        what="are supported by the context",
-        empty_result=100.0,
-        empty_explanation="The output makes no claim, so nothing in it is ungrounded.",
-    )
+CONTEXT_FAITHFULNESS = claims_against(
+    "context",
+    passes=("yes",),
+    what="are supported by the context",
+    empty_explanation="The output makes no claim, so nothing in it is ungrounded.",
+)
 
 
 # Context ranking precision
@@ -91,143 +80,90 @@ async def context_ranking_precision(record: Mapping[str, str | None], args: Mapp
 
 # Context recall
 
-
-async def context_recall(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    statements = await extract(
-        judge,
-        step="extract_golden_statements",
-        key="statements",
-        instructions=statements_of("golden_answer"),
-        data={"golden_answer": record["golden_answer"]},
-    )
-    verdicts = await verify(
-        judge,
-        step="attribute_to_context",
-        items=statements,
-        key="statements",
-        item_key="statement",
-        instructions=(
-            "For each item in `statements` (taken from a reference answer), judge whether it can be attributed to "
-            "`context`, a list of passages: 'yes' if some passage states it or it follows directly from them; 'no' "
-            "otherwise. In the reason, name the passage by its position (first, second...) when the verdict is yes."
-        ),
-        data={"context": context_chunks(record["context"])},
-    )
-    return share_score(
-        verdicts,
-        key="statements",
-        passes={"yes"},
-        what="of golden_answer are found in the context",
-        empty_result=0.0,
-        empty_explanation="golden_answer makes no statement, so there is nothing the context could be shown to cover.",
-    )
+CONTEXT_RECALL = DecomposeThenVerify(
+    key="statements",
+    item_key="statement",
+    text=("golden_answer",),
+    reference=("context",),
+    extract_step="extract_golden_statements",
+    extract_instructions=statements_of("golden_answer"),
+    verify_step="attribute_to_context",
+    verify_instructions=(
+        "For each item in `statements` (taken from a reference answer), judge whether it can be attributed to "
+        "`context`, a list of passages: 'yes' if some passage states it or it follows directly from them; 'no' "
+        "otherwise. In the reason, name the passage by its position (first, second...) when the verdict is yes."
+    ),
+    what="of golden_answer are found in the context",
+    empty_result=0.0,
+    empty_explanation="golden_answer makes no statement, so there is nothing the context could be shown to cover.",
+)
 
 
 # Context relevancy
 
-
-async def context_relevancy(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    chunks = context_chunks(record["context"])
-    statements = await extract(
-        judge,
-        step="extract_context_statements",
-        key="statements",
-        instructions=CONTEXT_STATEMENTS,
-        data={"context": chunks},
-        cap=args.get("max_n_statements"),
-    )
-    verdicts = await verify(
-        judge,
-        step="judge_relevance",
-        items=statements,
-        key="statements",
-        item_key="statement",
-        instructions=(
-            "For each item in `statements` (taken from passages retrieved for `input`), judge whether it is "
-            "relevant to `input`: 'yes' if it helps answer or address `input`; 'no' if it does not."
-        ),
-        data={"input": record["input"]},
-    )
-    return share_score(
-        verdicts,
-        key="statements",
-        passes={"yes"},
-        what="of the context are relevant to the input",
-        empty_result=0.0,
-        empty_explanation="The context makes no statement, so nothing in it is relevant to the input.",
-    )
+CONTEXT_RELEVANCY = DecomposeThenVerify(
+    key="statements",
+    item_key="statement",
+    text=("context",),
+    reference=("input",),
+    cap_arg="max_n_statements",
+    extract_step="extract_context_statements",
+    extract_instructions=CONTEXT_STATEMENTS,
+    verify_step="judge_relevance",
+    verify_instructions=(
+        "For each item in `statements` (taken from passages retrieved for `input`), judge whether it is "
+        "relevant to `input`: 'yes' if it helps answer or address `input`; 'no' if it does not."
+    ),
+    what="of the context are relevant to the input",
+    empty_result=0.0,
+    empty_explanation="The context makes no statement, so nothing in it is relevant to the input.",
+)
 
 
 # Context sufficiency
 
-
-async def context_sufficiency(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    needs = await extract(
-        judge,
-        step="list_information_needs",
-        key="needs",
-        instructions=(
-            "List the distinct pieces of information that a complete and correct answer to `input` needs, each as "
-            "one short question (for a question about the height of a tower: the tower's height). Include what an "
-            "answer must establish on the way, not general knowledge any reader has. Do not answer them."
-        ),
-        data={"input": record["input"]},
-    )
-    verdicts = await verify(
-        judge,
-        step="check_needs_in_context",
-        items=needs,
-        key="needs",
-        item_key="need",
-        instructions=(
-            "For each item in `needs` (what an answer to `input` needs), judge whether `context`, a list of "
-            "passages, supplies it: 'yes' if the passages state it or it follows directly from them; 'no' if it is "
-            "missing, or only partly there. Judge only by `context`, not by your own knowledge."
-        ),
-        data={"input": record["input"], "context": context_chunks(record["context"])},
-    )
-    return share_score(
-        verdicts,
-        key="needs",
-        passes={"yes"},
-        what="of an answer to the input are met by the context",
-        empty_result=100.0,
-        empty_explanation="The input needs no information to be answered, so any context is enough.",
-    )
+CONTEXT_SUFFICIENCY = DecomposeThenVerify(
+    key="needs",
+    item_key="need",
+    text=("input",),
+    reference=("input", "context"),
+    extract_step="list_information_needs",
+    extract_instructions=(
+        "List the distinct pieces of information that a complete and correct answer to `input` needs, each as "
+        "one short question (for a question about the height of a tower: the tower's height). Include what an "
+        "answer must establish on the way, not general knowledge any reader has. Do not answer them."
+    ),
+    verify_step="check_needs_in_context",
+    verify_instructions=(
+        "For each item in `needs` (what an answer to `input` needs), judge whether `context`, a list of "
+        "passages, supplies it: 'yes' if the passages state it or it follows directly from them; 'no' if it is "
+        "missing, or only partly there. Judge only by `context`, not by your own knowledge."
+    ),
+    what="of an answer to the input are met by the context",
+    empty_result=100.0,
+    empty_explanation="The input needs no information to be answered, so any context is enough.",
+)
 
 
 # Context waste
 
-
-async def context_waste(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    statements = await extract(
-        judge,
-        step="extract_context_statements",
-        key="statements",
-        instructions=CONTEXT_STATEMENTS,
-        data={"context": context_chunks(record["context"])},
-    )
-    verdicts = await verify(
-        judge,
-        step="judge_use_in_output",
-        items=statements,
-        key="statements",
-        item_key="statement",
-        instructions=(
-            "For each item in `statements` (taken from passages given to the writer of `output`), judge whether "
-            "`output` uses it: 'yes' if `output` states it, paraphrases it or builds on it; 'no' if `output` makes "
-            "no use of it."
-        ),
-        data={"output": record["output"]},
-    )
-    return share_score(
-        verdicts,
-        key="statements",
-        passes={"yes"},
-        what="of the context are used by the output",
-        empty_result=100.0,
-        empty_explanation="The context makes no statement, so none of it goes to waste.",
-    )
+CONTEXT_WASTE = DecomposeThenVerify(
+    key="statements",
+    item_key="statement",
+    text=("context",),
+    reference=("output",),
+    extract_step="extract_context_statements",
+    extract_instructions=CONTEXT_STATEMENTS,
+    verify_step="judge_use_in_output",
+    verify_instructions=(
+        "For each item in `statements` (taken from passages given to the writer of `output`), judge whether "
+        "`output` uses it: 'yes' if `output` states it, paraphrases it or builds on it; 'no' if `output` makes "
+        "no use of it."
+    ),
+    what="of the context are used by the output",
+    empty_result=100.0,
+    empty_explanation="The context makes no statement, so none of it goes to waste.",
+)
 
 
 SPECS = [
@@ -242,7 +178,7 @@ SPECS = [
         "with no claims.",
         80,
         ("context", "output"),
-        context_faithfulness,
+        CONTEXT_FAITHFULNESS,
         (max_claims(),),
     ),
     judged_spec(
@@ -268,7 +204,7 @@ SPECS = [
         "golden_answer states nothing.",
         80,
         ("context", "golden_answer"),
-        context_recall,
+        CONTEXT_RECALL,
     ),
     judged_spec(
         33,
@@ -280,7 +216,7 @@ SPECS = [
         "0 when the context states nothing.",
         80,
         ("input", "context"),
-        context_relevancy,
+        CONTEXT_RELEVANCY,
         (max_statements(),),
     ),
     judged_spec(
@@ -293,7 +229,7 @@ SPECS = [
         "against the context; score = share of needs met, 100 when the input needs no information.",
         80,
         ("input", "context"),
-        context_sufficiency,
+        CONTEXT_SUFFICIENCY,
     ),
     judged_spec(
         35,
@@ -305,6 +241,6 @@ SPECS = [
         "score = share used, 100 when the context states nothing.",
         80,
         ("output", "context"),
-        context_waste,
+        CONTEXT_WASTE,
     ),
 ]
