@@ -4,6 +4,7 @@ Every API client sends a real `Authorization: Bearer sk_...` header with a key m
 """
 
 import pytest
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -16,6 +17,17 @@ from datasets.models import Dataset, DatasetType
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def request_counters_per_test(settings):
+    """Request-rate counters start at zero in every test, in a local cache: ids repeat across tests on SQLite, and a
+    Redis named in the environment is never flushed."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    local = caches["default"]  # held: a test may point CACHES elsewhere, and that cache is not this fixture's to clear
+    local.clear()
+    yield
+    local.clear()
 
 
 def client_for(user) -> APIClient:

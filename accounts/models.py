@@ -110,3 +110,30 @@ class ApiKey(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class IdempotencyKey(models.Model):
+    """A create request's `Idempotency-Key` and, once it has finished, the answer a retry gets back.
+
+    The unique (user, key) constraint is what makes two concurrent requests with one key create one object: the
+    request whose row is inserted runs, every other sees the row. Written only by accounts.idempotency.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    # Set together when the request has finished; until then the key is in progress.
+    completed_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # Null when the response was too large to keep, or was not delivered in full.
+    body = models.BinaryField(null=True, blank=True)
+    body_size = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_user_key_unique")]
+
+    def __str__(self):
+        return f"{self.key} ({self.user_id})"

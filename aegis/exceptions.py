@@ -9,7 +9,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import DataError, InterfaceError, OperationalError, connection
+from django.http import Http404, JsonResponse, UnreadablePostError
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -47,6 +48,32 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
     default_code = "too_large"
 
+    def __init__(self, detail=None, errors=None):
+        super().__init__(detail)
+        self.errors = errors
+
+
+class ClientGone(exceptions.APIException):
+    """The body stopped before its end: the client reset or closed the connection mid-upload. Nobody reads the
+    answer, so it is a plain 400 and no error in the log."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request body ended before its Content-Length: the client closed the connection."
+    default_code = "client_gone"
+
+
+DATABASE_RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The connection to the database was lost or refused mid-request (a restart, a failover, a terminated
+    backend). The open transaction died with it, so a write in progress left nothing behind."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable right now. Please retry shortly."
+    default_code = "database_unavailable"
+    wait = DATABASE_RETRY_AFTER_S
+
 
 def _flatten(errors):
     """DRF error structures, reduced to {field: [messages]} with plain strings."""
@@ -69,6 +96,12 @@ def error_body(detail, errors=None) -> dict:
     return body
 
 
+def _database_unavailable(exc) -> bool:
+    """Connection lost or refused, as Django raises it, or as the driver does under code that uses its cursor."""
+    driver = connection.Database
+    return isinstance(exc, (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError))
+
+
 def _translate(exc):
     """Django and parsing exceptions, as the API exceptions that carry their status."""
     if isinstance(exc, Http404):
@@ -83,6 +116,16 @@ def _translate(exc):
         return exceptions.ParseError("The request could not be read.")
     if isinstance(exc, DjangoValidationError):
         return BusinessRuleError("; ".join(exc.messages))
+    if isinstance(exc, UnreadablePostError):
+        logger.info("Request body not read: %s", exc)
+        return ClientGone()
+    if _database_unavailable(exc):
+        logger.error("Database unavailable: %s", exc)
+        return DatabaseUnavailable()
+    if isinstance(exc, DataError):
+        # Every input is checked before it reaches the database; this is the net under those checks, not a 500.
+        logger.warning("Database refused a value: %s", exc)
+        return RequestShapeError("The request contains a value the database cannot store.")
     if isinstance(exc, exceptions.ParseError):
         # A body that cannot be decoded is a request-shape problem.
         return RequestShapeError(exc.detail)

@@ -1,3 +1,10 @@
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from aegis.exceptions import error_body
+from aegis.params import query_problem
+
+
 class ApiTrailingSlashMiddleware:
     """Routes under /api/ answer with and without a trailing slash.
 
@@ -13,3 +20,25 @@ class ApiTrailingSlashMiddleware:
         if path.startswith("/api/") and len(path) > len("/api/") and path.endswith("/"):
             request.path_info = path.rstrip("/")
         return self.get_response(request)
+
+
+class QueryStringGuardMiddleware:
+    """A query parameter holding text the database cannot store (NUL) is refused here, whoever reads it later.
+
+    Under /api/ the answer is the API's 422 naming the parameter; elsewhere (the admin's search box) a plain 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            problem = query_problem(request.GET)
+        except TooManyFieldsSent:
+            problem = None  # the view reports it, as a 422 of its own
+        if problem is None:
+            return self.get_response(request)
+        name, message = problem
+        if not request.path.startswith("/api/"):
+            return HttpResponseBadRequest(f"Query parameter {name!r} {message}", content_type="text/plain")
+        return JsonResponse(error_body(f"Query parameter '{name}': {message}", {name: [message]}), status=422)

@@ -11,9 +11,10 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 10_000
 
 
-def page_meta(*, page: int, page_size: int, total_items: int, items_on_page: int) -> dict:
+def page_meta(*, page: int, page_size: int, total_items: int, items_on_page: int, has_next: bool | None = None) -> dict:
+    """`has_next`, when given, comes from the rows themselves (keyset pages) rather than from the page count."""
     total_pages = math.ceil(total_items / page_size) if total_items else 0
-    has_next = page < total_pages
+    has_next = page < total_pages if has_next is None else has_next
     has_previous = page > 1
     return {
         "current_page": page,
@@ -35,17 +36,32 @@ class EnvelopePagination(BasePagination):
     Out of range is a 422; a page past the end is empty.
     """
 
-    def paginate_queryset(self, queryset, request, view=None, total_items: int | None = None):
-        """`total_items`, when the caller already knows it, saves a COUNT over the whole queryset."""
+    def paginate_queryset(self, queryset, request, view=None, total_items: int | None = None, keyset: bool = False):
+        """`total_items`, when the caller already knows it, saves a COUNT over the whole queryset.
+
+        `keyset`: the queryset already starts after a cursor, and `total_items` describes the whole filtered set;
+        the page then reads one row more to tell whether another follows, and counts nothing.
+        """
         self.page = int_param(request, "page", default=1, minimum=1)
         self.page_size = int_param(request, "page_size", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+        self.has_next = None
+        if keyset and total_items is not None:
+            self.total_items = total_items
+            offset = (self.page - 1) * self.page_size
+            rows = list(queryset[offset : offset + self.page_size + 1])
+            self.has_next = len(rows) > self.page_size
+            return rows[: self.page_size]
         self.total_items = queryset.count() if total_items is None else total_items
         offset = (self.page - 1) * self.page_size
         return list(queryset[offset : offset + self.page_size]) if offset < self.total_items else []
 
     def envelope(self, items: list) -> dict:
         meta = page_meta(
-            page=self.page, page_size=self.page_size, total_items=self.total_items, items_on_page=len(items)
+            page=self.page,
+            page_size=self.page_size,
+            total_items=self.total_items,
+            items_on_page=len(items),
+            has_next=getattr(self, "has_next", None),
         )
         return {"items": items, "meta": meta}
 

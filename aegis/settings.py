@@ -1,5 +1,7 @@
 """Aegis settings. Every value comes from the environment; local defaults apply only with DEBUG on."""
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,7 +43,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aegis.uploads.UploadCleanupMiddleware",
     "aegis.middleware.ApiTrailingSlashMiddleware",
+    "aegis.middleware.QueryStringGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,7 +107,26 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Uploads: small parts stay in memory, files spool to disk so a large CSV is never held whole.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+# Spooled uploads have no name on disk (aegis.uploads), so no path can outlive the request, even a killed worker.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "aegis.uploads.UnnamedTemporaryFileUploadHandler",
+]
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
+
+# Request limits, each refused with a clear 413/400/422 before the work it would cost. The defaults are generous:
+# they stop abuse and accidents (a runaway export, a recursive document), not real datasets.
+MAX_DATASET_ROWS = env.int("MAX_DATASET_ROWS", default=5_000_000)
+MAX_CSV_COLUMNS = env.int("MAX_CSV_COLUMNS", default=200)
+MAX_CELL_CHARS = env.int("MAX_CELL_CHARS", default=1_000_000)
+MAX_CUSTOM_RUN_ROWS = env.int("MAX_CUSTOM_RUN_ROWS", default=10_000)
+MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=32 * 1024 * 1024)
+MAX_JSON_PART_BYTES = env.int("MAX_JSON_PART_BYTES", default=1024 * 1024)
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=64)
+# Django's own cap on the text fields of a form (both JSON parts and the name), kept above MAX_JSON_PART_BYTES so
+# that the named 413 of a JSON part is the one a client sees.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 2 * MAX_JSON_PART_BYTES + 65_536)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
@@ -125,7 +148,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["aegis.parsers.StrictJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["aegis.throttling.KeyRateThrottle", "aegis.throttling.CreateRateThrottle"],
     "EXCEPTION_HANDLER": "aegis.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "aegis.schema.AegisAutoSchema",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
@@ -157,6 +181,9 @@ LOGGING = {
 # Background scoring. With a broker URL (e.g. redis://127.0.0.1:6379/0) runs are scored by Celery workers;
 # without one, the same task functions run in-process once the creating transaction commits.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+# Deployments sharing one broker each take a queue of their own (Celery's default is "celery").
+if env("CELERY_QUEUE", default=""):
+    CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -164,6 +191,40 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Broker faults (the README's "Workers and faults" explains the choices).
+# A request that saves a run waits at most about two seconds for a broker that is down or accepts connections and
+# never answers: one reconnect, two-second connect and read timeouts. The run is saved pending either way, and the
+# sweeper below queues it once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# A worker killed mid-slice: RabbitMQ hands the slice to another worker as soon as the connection drops (heartbeats
+# notice a silent peer within two intervals). Redis cannot see that; it hands a slice out again once it has been
+# unacknowledged for RUNS_REDELIVERY_S, checking every 10 s. A judged slice that is still running then gets a copy,
+# which finds the slice's lease taken and stands aside (runs.tasks), so the timeout bounds the recovery of a dead
+# worker's slice rather than the length of a live one.
+RUNS_REDELIVERY_S = env.int("RUNS_REDELIVERY_S", default=120)
+CELERY_BROKER_HEARTBEAT = 30
+# Read by the Redis transport; the AMQP one ignores these names.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": RUNS_REDELIVERY_S,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 2.0,
+}
+# The sweeper: celery beat queues it every RUNS_SWEEP_EVERY_S; it queues again each run unfinished for longer than
+# RUNS_SWEEP_AFTER_S that no worker is scoring (a task lost with the broker, a retry that gave up).
+RUNS_SWEEP_EVERY_S = env.int("RUNS_SWEEP_EVERY_S", default=60)
+RUNS_SWEEP_AFTER_S = env.int("RUNS_SWEEP_AFTER_S", default=120)
+CELERY_BEAT_SCHEDULE = {
+    "resume-unfinished-runs": {
+        "task": "runs.resume_unfinished_runs",
+        "schedule": float(RUNS_SWEEP_EVERY_S),
+        # A sweep queued while no worker was up is dropped, not run once per missed minute.
+        "options": {"expires": float(RUNS_SWEEP_EVERY_S)},
+    }
+}
 
 # LLM judges. Provider keys and base URLs are read by the judge layer from the environment under the SDKs' own
 # names (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL) or the variable a model names.
@@ -174,3 +235,40 @@ LLM_JUDGE_CONCURRENCY = env.int("LLM_JUDGE_CONCURRENCY", default=16)
 LLM_JUDGE_CACHE = env.bool("LLM_JUDGE_CACHE", default=True)
 # The Redis that shares the concurrency cap between processes: the broker when it is Redis, else REDIS_URL.
 REDIS_URL = env("REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+
+# The cache holds the request-rate counters: in Redis they are shared by every process, in local memory each process
+# counts its own (so the effective rate is multiplied by the number of workers).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "aegis"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+
+def _rate(name: str, default: str) -> str | None:
+    """A request rate such as "1200/min" (per s, min, h or day); "0" or empty turns the limit off."""
+    value = env(name, default=default).strip()
+    if value in ("", "0"):
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f'{name} must be a rate such as "1200/min" (per s, min, h or day), or 0 for none.')
+    return value
+
+
+# Per API key: every request, and the creates (POST /datasets, /data-collections, /runs/dataset, /runs/custom,
+# /evaluate) on top of that.
+THROTTLE_RATE = _rate("THROTTLE_RATE", "1200/min")
+THROTTLE_CREATE_RATE = _rate("THROTTLE_CREATE_RATE", "120/min")
+
+# Idempotency-Key on the creates (aegis.idempotency): how long a key is kept, the largest answer kept whole for a
+# retry, and the store of the keys.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+IDEMPOTENCY_MAX_STORED_BYTES = env.int("IDEMPOTENCY_MAX_STORED_BYTES", default=1_048_576)
+IDEMPOTENCY_STORE = "accounts.idempotency"
+
+# Structural evaluations run in supervised evaluator processes (metrics.bounded): each one is stopped after
+# METRIC_TIMEOUT_S seconds and may use METRIC_MEMORY_MB of memory; every process that scores keeps
+# METRIC_WORKERS of them.
+METRIC_TIMEOUT_S = env.float("METRIC_TIMEOUT_S", default=5.0)
+METRIC_MEMORY_MB = env.int("METRIC_MEMORY_MB", default=512)
+METRIC_WORKERS = env.int("METRIC_WORKERS", default=2)

@@ -1,7 +1,9 @@
 """Sharing rules and cascades shared by datasets and collections (spec 1.2, 3.4, 3.7).
 
 The checks run before anything is written. The cascades only write: the services call them inside their own
-transaction.atomic(), after every check has passed, so a rejected request changes nothing.
+transaction.atomic(), after every check has passed, so a rejected request changes nothing. A cascade that reads the
+rows it then writes locks them as it reads (after the service locked the collection, see aegis.locks), so a row
+that joins or leaves the collection meanwhile cannot slip between the read and the write.
 """
 
 from collections.abc import Iterable, Iterator
@@ -86,7 +88,9 @@ def share_collection(*, collection: DataCollection, org_id: int) -> None:
     now = timezone.now()
     DataCollection.objects.filter(pk=collection.pk).exclude(org_id=org_id).update(org_id=org_id, updated_at=now)
     collection.org_id = org_id
-    dataset_ids = list(Dataset.objects.filter(data_collection=collection).values_list("pk", flat=True))
+    dataset_ids = list(
+        Dataset.objects.select_for_update().filter(data_collection=collection).values_list("pk", flat=True)
+    )
     Dataset.objects.filter(pk__in=dataset_ids).exclude(org_id=org_id).update(org_id=org_id, updated_at=now)
     _owner_runs(collection, dataset_ids).update(org_id=org_id)
     owner_runs_follow_datasets(dataset_ids)
@@ -97,7 +101,7 @@ def unshare_collection(*, collection: DataCollection) -> None:
     now = timezone.now()
     DataCollection.objects.filter(pk=collection.pk).update(org_id=None, updated_at=now)
     collection.org_id = None
-    in_collection = Dataset.objects.filter(data_collection=collection)
+    in_collection = Dataset.objects.select_for_update().filter(data_collection=collection)
     others_ids = list(in_collection.exclude(user_id=collection.user_id).values_list("pk", flat=True))
     own_ids = list(in_collection.filter(user_id=collection.user_id).values_list("pk", flat=True))
     Dataset.objects.filter(pk__in=others_ids).update(data_collection=None, updated_at=now)

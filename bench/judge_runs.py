@@ -21,8 +21,9 @@ judge cache off, so every evaluation calls the server. Then it measures:
 
 It prints both, their ratio (target: at most 1.3), the most calls the server saw in flight at once (must not
 exceed the cap), and the VmRSS of the worker and of its pool child sampled every 0.5 s: at the start, at each
-quarter of the evaluations done, the peak and the end (flat: no growth with the rows scored). Exit status 0 when
-the ratio and the cap both hold.
+quarter of the evaluations done, the peak and the end (flat: no growth with the rows scored), and how many
+scoring tasks (id slices) the worker ran one after the other, from its log. Exit status 0 when the ratio, the
+cap and every evaluation hold.
 
 Everything it started is stopped, the database dropped and the Redis database flushed at the end, also on failure
 or timeout (--timeout, default 20 x the expected floor + 60 s). The worker's log is kept when the run fails.
@@ -36,6 +37,7 @@ import random
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -51,9 +53,10 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PYTHON = ROOT / ".venv" / "bin" / "python"
-CELERY = ROOT / ".venv" / "bin" / "celery"
-PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+# The interpreter running this file, so that a snapshot of the tree (one without its own .venv) runs too.
+PYTHON = Path(sys.executable)
+CELERY = PYTHON.parent / "celery"
+PY_SPY = PYTHON.parent / "py-spy"
 METRIC_IDS = (26, 40, 43)  # faith, harmfulness, instr_integ_subv_att
 # What the loopback server's smallest schema instances lead each recipe to: faith extracts one claim and verifies
 # it (two calls), the classifiers call once. Only the floor's sanity check uses this; the floor counts real calls.
@@ -63,6 +66,7 @@ SAMPLE_SECONDS = 0.5
 POLL_SECONDS = 0.1
 TOPICS = ("refund", "invoice", "shipping", "password reset", "warranty", "delivery", "account", "subscription")
 PR_SET_PDEATHSIG = 1
+DROP_SECONDS = 60
 
 
 def make_row(index: int, rng: random.Random) -> tuple:
@@ -99,17 +103,28 @@ def start(command: list[str], *, env: dict, log: Path, stdout=None) -> subproces
 
 
 def stop(process: subprocess.Popen | None, *, grace: float) -> None:
-    """SIGTERM to the process group, SIGKILL after `grace` seconds."""
-    if process is None or process.poll() is not None:
+    """SIGTERM to the process group, SIGKILL to whatever of it is left after `grace` seconds (children included:
+    a pool child still shutting down could otherwise touch Redis after it was flushed)."""
+    if process is None:
         return
+
+    def group_alive() -> bool:
+        process.poll()  # reaps the leader, so that a finished one does not count as alive
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + grace
+    while group_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if group_alive():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    process.wait()
 
 
 def read_line(process: subprocess.Popen, timeout: float) -> str:
@@ -156,6 +171,18 @@ def stop_profile(recorder: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         recorder.kill()
         recorder.wait()
+
+
+def task_seconds(log: Path, offset: int) -> list[float]:
+    """The run times the worker logged for the scoring tasks it finished after `offset` in its log."""
+    deadline, size = time.monotonic() + 5, -1
+    while time.monotonic() < deadline and size != log.stat().st_size:  # the last task logs just after finished_at
+        size = log.stat().st_size
+        time.sleep(0.5)
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    return [float(m) for m in re.findall(r"runs\.score_evaluations\[[^]]*\] succeeded in ([0-9.]+)s", text)]
 
 
 # --- memory ----------------------------------------------------------------------------------------------------------
@@ -237,9 +264,14 @@ def scratch_database(server_url: str) -> tuple[str, str]:
 
 
 def drop_database(admin: str, url: str) -> None:
+    """Drops it, waiting at most DROP_SECONDS: a DROP waits for every backend of the server to acknowledge it, so
+    one stuck session of someone else's would otherwise hang this benchmark at its very end."""
     name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(admin, autocommit=True, options=f"-c statement_timeout={DROP_SECONDS * 1000}") as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        print(f"could not drop database {name} ({type(exc).__name__}: {exc}); drop it by hand", file=sys.stderr)
 
 
 def flush_redis(url: str) -> None:
@@ -282,69 +314,69 @@ def load_dataset(rows: int):
 # --- the measurement -------------------------------------------------------------------------------------------------
 
 
-def measure(options, env: dict, workdir: Path, url: str) -> int:
+@dataclass
+class Result:
+    created: float
+    seconds: float
+    served: int
+    max_in_flight: int
+    floor: float
+    succeeded: int
+    failed: int
+    first_failure: str | None
+    recorded_calls: int
+    cpu: dict[str, float]
+    memory: Memory
+    tasks: list[float]  # seconds of each score_evaluations task (slice) the worker finished during the run
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.floor if self.floor else float("inf")
+
+
+def start_server(options, env: dict, port: int, log: Path, lifetime: float) -> subprocess.Popen:
+    server = start(
+        [str(PYTHON), "-m", "aegis.testing.llm_server", "--port", str(port), "--delay", str(options.delay)]
+        + ["--lifetime", str(lifetime)],  # a safety net should this process vanish without stopping it
+        env=env,
+        log=log,
+        stdout=subprocess.PIPE,
+    )
+    return server
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    worker = start(
+        [str(CELERY), "-A", "aegis", "worker", "-c", "1", "-P", "prefork", "-n", f"bench-judge-{os.getpid()}@%h"]
+        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+        env=env,
+        log=log,
+    )
+    return worker
+
+
+def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, timeout: float) -> Result:
+    """One non-blocking run of the whole dataset, against a fresh LLM server (so its counts are this run's)."""
     from django.db.models import Count, Q
 
     from runs.models import Evaluation, Run
     from runs.services import run_create_from_dataset
 
-    user, dataset = load_dataset(options.rows)
     evaluations = options.rows * len(METRIC_IDS)
-    expected_floor = options.rows * EXPECTED_CALLS_PER_ROW * options.delay / options.concurrency
-    timeout = options.timeout or 20 * expected_floor + 60
-
-    server_log, worker_log = workdir / "llm_server.log", workdir / "worker.log"
-    server = worker = profiler = None
-    ok = False
+    server_log = workdir / "llm_server.log"
+    server = start_server(options, env, port, server_log, timeout + 120)
+    profiler = None
     try:
-        server = start(
-            [
-                str(PYTHON),
-                "-m",
-                "aegis.testing.llm_server",
-                "--port",
-                "0",
-                "--delay",
-                str(options.delay),
-                "--lifetime",
-                str(timeout + 120),  # a safety net should this process vanish without stopping it
-            ],
-            env=env,
-            log=server_log,
-            stdout=subprocess.PIPE,
-        )
-        base_url = read_line(server, 30)
-        env["OPENAI_BASE_URL"] = os.environ["OPENAI_BASE_URL"] = f"{base_url}/v1"
-
-        worker = start(
-            [
-                str(CELERY),
-                "-A",
-                "aegis",
-                "worker",
-                "-c",
-                "1",
-                "-P",
-                "prefork",
-                "-n",
-                f"bench-judge-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-            ],
-            env=env,
-            log=worker_log,
-        )
-        wait_for_worker(worker, worker_log)
+        read_line(server, 30)  # its base URL, printed once it listens
         memory = Memory(worker.pid)
         memory.sample(0.0, 0, force=True)
         pool = children_of(worker.pid)
         watched = {"worker pool child": pool[0] if pool else worker.pid, "LLM server": server.pid}
         cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
-        profiler = profile(watched["worker pool child"], options.profile) if options.profile else None
+        if options.profile:
+            profiler = profile(watched["worker pool child"], options.profile)
 
+        log_offset = (workdir / "worker.log").stat().st_size
         started_wall, started = time.time(), time.monotonic()
         run = run_create_from_dataset(user=user, dataset_id=dataset.pk, is_blocking=False)
         created = time.monotonic() - started
@@ -352,78 +384,136 @@ def measure(options, env: dict, workdir: Path, url: str) -> int:
         while True:
             elapsed = time.monotonic() - started
             if worker.poll() is not None:
-                raise RuntimeError(f"the worker exited ({worker.returncode}) mid-run; see {worker_log}")
+                raise RuntimeError(f"the worker exited ({worker.returncode}) mid-run")
             finished_at = Run.objects.filter(pk=run.pk).values_list("finished_at", flat=True).first()
             if finished_at is not None:
                 break
             if elapsed > timeout:
-                raise RuntimeError(f"the run did not finish within {timeout:.0f} s ({done:,} done); see {worker_log}")
+                raise RuntimeError(f"the run did not finish within {timeout:.0f} s ({done:,} of {evaluations:,} done)")
             done = Evaluation.objects.filter(run_id=run.pk, is_success__isnull=False).count()
             memory.sample(elapsed, done)
             time.sleep(POLL_SECONDS)
-        run_seconds = finished_at.timestamp() - started_wall
+        seconds = finished_at.timestamp() - started_wall
         memory.sample(time.monotonic() - started, evaluations, force=True)
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
         if profiler is not None:
             stop_profile(profiler)
             profiler = None
 
-        counts = Evaluation.objects.filter(run_id=run.pk).aggregate(
-            ok=Count("id", filter=Q(is_success=True)), failed=Count("id", filter=Q(is_success=False))
-        )
-        failure = (
-            Evaluation.objects.filter(run_id=run.pk, is_success=False).values_list("explanation", flat=True).first()
-        )
-        judge_calls = sum(
-            len(((meta or {}).get("judge") or {}).get("calls") or [])
-            for meta in Evaluation.objects.filter(run_id=run.pk).values_list("eval_metadata", flat=True)
-        )
-
         stop(server, grace=10)
         served, max_in_flight = server_summary(server_log)
-        server = None
-        floor = served * options.delay / options.concurrency
-        ratio = run_seconds / floor if floor else float("inf")
-
-        print(
-            f"rows               {options.rows:,} x {len(METRIC_IDS)} judged metrics (faith, harmfulness,"
-            f" instr_integ_subv_att) = {evaluations:,} evaluations"
+        outcomes = Evaluation.objects.filter(run_id=run.pk)
+        counts = outcomes.aggregate(
+            ok=Count("id", filter=Q(is_success=True)), failed=Count("id", filter=Q(is_success=False))
         )
-        print(
-            f"judge              loopback, {options.delay * 1000:g} ms per reply, LLM_JUDGE_CONCURRENCY="
-            f"{options.concurrency}, cache off, 1 Celery worker (prefork, -c 1)"
+        return Result(
+            created=created,
+            seconds=seconds,
+            served=served,
+            max_in_flight=max_in_flight,
+            floor=served * options.delay / options.concurrency,
+            succeeded=counts["ok"],
+            failed=counts["failed"],
+            first_failure=outcomes.filter(is_success=False).values_list("explanation", flat=True).first(),
+            recorded_calls=sum(
+                len(((meta or {}).get("judge") or {}).get("calls") or [])
+                for meta in outcomes.values_list("eval_metadata", flat=True)
+            ),
+            cpu=cpu,
+            tasks=task_seconds(workdir / "worker.log", log_offset),
+            memory=memory,
         )
-        print(
-            f"evaluations        {counts['ok']:,} succeeded, {counts['failed']:,} failed"
-            + (f" (first: {failure})" if failure else "")
-        )
-        print(
-            f"judge calls        {served:,} answered by the server ({served / options.rows:.2f} per row), "
-            f"{judge_calls:,} recorded on the evaluations"
-        )
-        print(f"create (returns)   {created:8.2f} s")
-        print(f"run                {run_seconds:8.2f} s   create -> finished_at")
-        print(f"floor              {floor:8.2f} s   {served:,} calls x {options.delay:g} s / {options.concurrency}")
-        print(f"ratio              {ratio:8.2f}    target <= {TARGET_RATIO}")
-        print(f"max in flight      {max_in_flight:8d}    cap {options.concurrency}")
-        for name, seconds in cpu.items():
-            print(f"CPU, {name:<18}{seconds:6.2f} s   ({100 * seconds / run_seconds:.0f}% of one core over the run)")
-        if options.profile:
-            print(f"profile            {options.profile} (py-spy, raw collapsed stacks of the pool child)")
-        for line in memory.report(evaluations):
-            print(line)
-        ok = ratio <= TARGET_RATIO and max_in_flight <= options.concurrency and counts["failed"] == 0
-        return 0 if ok else 1
     finally:
         if profiler is not None:
             stop_profile(profiler)
-        stop(worker, grace=15)
         stop(server, grace=10)
+
+
+def report(options, results: list[Result]) -> bool:
+    evaluations = options.rows * len(METRIC_IDS)
+    print(
+        f"rows               {options.rows:,} x {len(METRIC_IDS)} judged metrics (faith, harmfulness, "
+        f"instr_integ_subv_att) = {evaluations:,} evaluations"
+    )
+    print(
+        f"judge              loopback, {options.delay * 1000:g} ms per reply, LLM_JUDGE_CONCURRENCY="
+        f"{options.concurrency}, cache off, 1 Celery worker (prefork, -c 1)"
+    )
+    print(f"load average       {' '.join(f'{load:.2f}' for load in os.getloadavg())} (1, 5, 15 min) at the end")
+    for number, result in enumerate(results, start=1):
+        samples = result.memory.samples
+        print(
+            f"  run {number}: {result.seconds:6.2f} s  ratio {result.ratio:4.2f}  calls {result.served:,}  "
+            f"max in flight {result.max_in_flight}  worker CPU {result.cpu['worker pool child']:.1f} s  "
+            f"pool child RSS {samples[0][3] / 1024:.0f} -> {samples[-1][3] / 1024:.0f} MB "
+            f"(peak {max(s[3] for s in samples) / 1024:.0f})"
+        )
+    best = min(results, key=lambda result: result.seconds)
+    if len(results) > 1:
+        print(f"best of {len(results)}")
+    print(
+        f"evaluations        {best.succeeded:,} succeeded, {best.failed:,} failed"
+        + (f" (first: {best.first_failure})" if best.first_failure else "")
+    )
+    print(
+        f"judge calls        {best.served:,} answered by the server ({best.served / options.rows:.2f} per row), "
+        f"{best.recorded_calls:,} recorded on the evaluations"
+    )
+    print(f"create (returns)   {best.created:8.2f} s")
+    print(f"run                {best.seconds:8.2f} s   create -> finished_at")
+    calls = f"{best.served:,} calls x {options.delay:g} s / {options.concurrency}"
+    print(f"floor              {best.floor:8.2f} s   {calls}")
+    print(f"ratio              {best.ratio:8.2f}    target <= {TARGET_RATIO}")
+    worst_in_flight = max(result.max_in_flight for result in results)
+    print(f"max in flight      {worst_in_flight:8d}    cap {options.concurrency} (the most any run reached)")
+    if best.tasks:
+        print(
+            f"slices             {len(best.tasks)} score_evaluations tasks, one at a time: "
+            f"{min(best.tasks):.2f} to {max(best.tasks):.2f} s, {sum(best.tasks):.2f} s in all"
+        )
+    for name, seconds in best.cpu.items():
+        print(f"CPU, {name:<18}{seconds:6.2f} s   ({100 * seconds / best.seconds:.0f}% of one core over the run)")
+    if options.profile:
+        print(f"profile            {options.profile} (py-spy, raw collapsed stacks of the pool child, last run)")
+    for line in best.memory.report(evaluations):
+        print(line)
+    return (
+        best.ratio <= TARGET_RATIO
+        and worst_in_flight <= options.concurrency
+        and all(result.failed == 0 for result in results)
+    )
+
+
+def measure(options, env: dict, workdir: Path) -> int:
+    user, dataset = load_dataset(options.rows)
+    expected_floor = options.rows * EXPECTED_CALLS_PER_ROW * options.delay / options.concurrency
+    timeout = options.timeout or 20 * expected_floor + 60
+    port = free_port()
+    # The worker reads the judge's address once, at start; every run's server listens there.
+    env["OPENAI_BASE_URL"] = os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/v1"
+    worker_log, server_log = workdir / "worker.log", workdir / "llm_server.log"
+    worker = None
+    ok = False
+    try:
+        worker = start_worker(env, worker_log)
+        wait_for_worker(worker, worker_log)
+        context = {"user": user, "dataset": dataset, "worker": worker, "port": port, "workdir": workdir}
+        results = [one_run(options, env, timeout=timeout, **context) for _ in range(options.repeat)]
+        ok = report(options, results)
+        return 0 if ok else 1
+    finally:
+        stop(worker, grace=15)
         if ok:
             worker_log.unlink(missing_ok=True)
             server_log.unlink(missing_ok=True)
         else:
             print(f"logs kept: {worker_log} {server_log}", file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _interrupted(signum, frame):
@@ -436,7 +526,8 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the LLM server waits before each reply")
     parser.add_argument("--concurrency", type=int, default=32, help="LLM_JUDGE_CONCURRENCY")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="broker and limiter; FLUSHED")
-    parser.add_argument("--timeout", type=float, default=None, help="give up on the run after this many seconds")
+    parser.add_argument("--repeat", type=int, default=1, help="score the dataset this many times; keep the best")
+    parser.add_argument("--timeout", type=float, default=None, help="give up on a run after this many seconds")
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -445,6 +536,11 @@ def main() -> int:
     options = parser.parse_args()
     if options.profile and not PY_SPY.exists():
         parser.error(f"--profile needs py-spy: {PYTHON.parent / 'pip'} install py-spy")
+    if options.profile:
+        options.profile = str(Path(options.profile).resolve())
+    # Importing Celery puts the working directory first on sys.path: run from the tree this file belongs to, so
+    # a snapshot run from elsewhere never mixes in the modules of the directory it was started from.
+    os.chdir(ROOT)
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not server_url.startswith("postgres"):
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
@@ -475,7 +571,7 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        return measure(options, env, workdir, url)
+        return measure(options, env, workdir)
     finally:
         with contextlib.suppress(Exception):
             from django.db import connections

@@ -2,14 +2,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
-from aegis.fields import StrictCharField
+from aegis.fields import StrictCharField, name_field
 from collections_app.models import DataCollection
 from runs.selectors import run_summary
 from runs.serializers import RunSummaryOut
 
 
 class DataCollectionCreateInput(serializers.Serializer):
-    name = StrictCharField(max_length=255, trim_whitespace=True, allow_blank=True)
+    name = name_field(max_length=255, trim_whitespace=True)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -21,7 +21,7 @@ class DataCollectionCreateInput(serializers.Serializer):
 class DataCollectionUpdateInput(serializers.Serializer):
     """PUT /data-collections/{id}: every field is optional and only the sent ones apply."""
 
-    name = StrictCharField(max_length=255, trim_whitespace=True, allow_blank=True, required=False)
+    name = name_field(max_length=255, trim_whitespace=True, required=False)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,

@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound
 
 from accounts.models import User
 from aegis.exceptions import BusinessRuleError
+from aegis.locks import NO_KEY_UPDATE, UPDATE, lock_row
 from aegis.names import name_problem
 from aegis.sharing import (
     attach_datasets,
@@ -28,6 +29,7 @@ def collection_create(*, user: User, name: str, dataset_ids: list[int] | None = 
     org_id = _org_for_new_collection(user=user, datasets=datasets)
     _check_name_free(name=name, owner_id=user.pk, org_id=org_id, exclude_id=None)
     with names_stay_unique(), transaction.atomic():
+        _lock_for_attaching(collection=None, dataset_ids=[dataset.pk for dataset in datasets])
         collection = DataCollection.objects.create(user=user, org_id=org_id, name=name, author_email=user.email)
         attach_datasets(collection=collection, dataset_ids=[dataset.pk for dataset in datasets])
         if org_id is not None:
@@ -63,12 +65,22 @@ def collection_update(*, user: User, collection: DataCollection, changes: dict) 
 
     was_shared = collection.org_id is not None
     sharing_changed = org_id != collection.org_id
+    # A cascade over the collection's contents waits for, and holds off, uploads and runs filing themselves into it
+    # (aegis.locks); a rename need not.
+    cascades = "dataset_ids" in changes or sharing_changed
     collection.name = name
     collection.org_id = org_id
     collection.updated_at = timezone.now()
     with names_stay_unique(), transaction.atomic():
+        if lock_row(DataCollection, collection.pk, strength=UPDATE if cascades else NO_KEY_UPDATE) is None:
+            raise NotFound(f"Data collection {collection.pk} not found.")
         collection.save(update_fields=["name", "org", "updated_at"])
         if "dataset_ids" in changes:
+            # Read again under the lock: a dataset filed here since the check above is one to detach too.
+            current_ids = set(
+                Dataset.objects.select_for_update().filter(data_collection=collection).values_list("pk", flat=True)
+            )
+            _lock_for_attaching(collection=collection, dataset_ids=[pk for pk in new_ids if pk not in current_ids])
             kept = set(new_ids)
             detach_datasets(collection=collection, dataset_ids=[pk for pk in current_ids if pk not in kept])
             attach_datasets(collection=collection, dataset_ids=[pk for pk in new_ids if pk not in current_ids])
@@ -84,7 +96,13 @@ def collection_delete(*, user: User, collection: DataCollection) -> None:
     check_delete_allowed(user=user, row=collection, noun="data collection")
     try:
         with transaction.atomic():
-            dataset_ids = list(Dataset.objects.filter(data_collection=collection).values_list("pk", flat=True))
+            # Uploads and runs filing themselves into the collection hold it (aegis.locks). Waiting for them here
+            # means every row that points at it is seen, and detached, below.
+            if lock_row(DataCollection, collection.pk, strength=UPDATE) is None:
+                raise NotFound(f"Data collection {collection.pk} not found.")
+            dataset_ids = list(
+                Dataset.objects.select_for_update().filter(data_collection=collection).values_list("pk", flat=True)
+            )
             detach_datasets(collection=collection, dataset_ids=dataset_ids)
             Run.objects.filter(data_collection=collection).update(data_collection=None)
             collection.delete()
@@ -128,6 +146,23 @@ def _selected_datasets(*, user: User, dataset_ids: list[int], collection: DataCo
     if problems:
         raise BusinessRuleError("Invalid dataset_ids: " + "; ".join(problems), errors={"dataset_ids": problems})
     return [found[pk] for pk in ids]
+
+
+def _lock_for_attaching(*, collection: DataCollection | None, dataset_ids: list[int]) -> None:
+    """Inside the transaction: the datasets about to join `collection`, locked, still there and still in no other
+    collection. The checks before the transaction ran on rows that a concurrent request may have changed since."""
+    if not dataset_ids:
+        return
+    locked = Dataset.objects.select_for_update().filter(pk__in=dataset_ids)
+    current = dict(locked.values_list("pk", "data_collection_id"))
+    missing = [str(pk) for pk in dataset_ids if pk not in current]
+    if missing:
+        raise NotFound(f"Dataset {', '.join(missing)} not found.")
+    own = collection.pk if collection is not None else None
+    taken = [pk for pk in dataset_ids if current[pk] not in (None, own)]
+    problems = [f"dataset {pk} is already in another data collection" for pk in taken]
+    if problems:
+        raise BusinessRuleError("Invalid dataset_ids: " + "; ".join(problems), errors={"dataset_ids": problems})
 
 
 def _check_callers_own(*, user: User, datasets: list[Dataset]) -> None:

@@ -1,10 +1,12 @@
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aegis.idempotency import idempotent
 from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param
+from aegis.parsers import StrictJSONParser
 from aegis.routing import parse_object_id
 from aegis.schema import errors
 from aegis.views import validated
@@ -32,15 +34,17 @@ class DataCollectionListCreateView(APIView):
         request=DataCollectionCreateInput,
         responses={201: DataCollectionOut, **errors(400, 404, 415)},
     )
+    @idempotent
     def post(self, request):
         data = validated(DataCollectionCreateInput, request.data)
         collection = collection_create(user=request.user, name=data["name"], dataset_ids=data.get("dataset_ids"))
         collection = collection_get_visible(user=request.user, collection_id=collection.pk)
-        return Response(DataCollectionOut(collection).data, status=201)
+        location = reverse("collection-detail", kwargs={"id": collection.pk})
+        return Response(DataCollectionOut(collection).data, status=201, headers={"Location": location})
 
 
 class DataCollectionDetailView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(summary="Get a data collection", responses=DataCollectionOut)
     def get(self, request, id):

@@ -5,6 +5,8 @@
   columns are ignored; `column_mappings` ({field: header}) points a field at any other header.
 - Empty cells become None (null), always, so "absent" has a single spelling.
 - Values are otherwise kept exactly as in the file: no trimming; quoted commas, quotes and newlines round-trip.
+- Limits (CsvLimits: data rows, columns, characters per cell) are checked as the file streams by, each an error
+  naming the line; the caller's transaction makes a refusal leave nothing behind.
 """
 
 import codecs
@@ -12,12 +14,22 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from metrics.registry import RECORD_FIELDS
 
-# Whole documents (long contexts) are legitimate cells; the upload size limit bounds them instead.
+# Whole documents (long contexts) are legitimate cells; CsvLimits.cell_chars bounds them, with a message of our own.
 csv.field_size_limit(sys.maxsize)
+
+
+@dataclass(frozen=True)
+class CsvLimits:
+    """None means unbounded."""
+
+    rows: int | None = None
+    columns: int | None = None
+    cell_chars: int | None = None
 
 
 class CsvError(ValueError):
@@ -119,12 +131,21 @@ def decoded_lines(binary: BinaryIO) -> Iterator[str]:
 class CsvUpload:
     """Reads the header at once (so its errors come first), then yields record tuples in RECORD_FIELDS order."""
 
-    def __init__(self, binary: BinaryIO, column_mappings: Mapping[str, str] | None = None):
+    def __init__(
+        self, binary: BinaryIO, column_mappings: Mapping[str, str] | None = None, limits: CsvLimits | None = None
+    ):
         self._reader = csv.reader(decoded_lines(binary), strict=True)
+        self.limits = limits or CsvLimits()
         self.row_count = 0
         header = self._next_row()
         if header is None:
             raise CsvError("The file is empty: a header row and at least one data row are required.")
+        if self.limits.columns is not None and len(header) > self.limits.columns:
+            raise CsvError(
+                f"the header has {len(header)} columns; at most {self.limits.columns} are accepted (MAX_CSV_COLUMNS).",
+                self._reader.line_num,
+            )
+        self._check_cells(header)
         self.headers = header
         self.columns = self._resolve_columns(header, column_mappings or {})
         self.structure = [field for field in RECORD_FIELDS if field in self.columns]
@@ -169,13 +190,31 @@ class CsvUpload:
             )
         return columns
 
+    def _check_cells(self, row: list[str]) -> None:
+        limit = self.limits.cell_chars
+        if limit is not None and row and max(map(len, row)) > limit:
+            column = next(index for index, cell in enumerate(row) if len(cell) > limit) + 1
+            raise CsvError(
+                f"the cell in column {column} has more than {limit} characters (MAX_CELL_CHARS).",
+                self._reader.line_num,
+            )
+
     def rows(self) -> Iterator[tuple[str | None, ...]]:
         width = len(self.headers)
         picks = [self.columns.get(field) for field in RECORD_FIELDS]
+        # Bounds as plain locals: this loop runs once per row of files with millions of them.
+        max_rows = sys.maxsize if self.limits.rows is None else self.limits.rows
+        max_cell = sys.maxsize if self.limits.cell_chars is None else self.limits.cell_chars
         while (row := self._next_row()) is not None:
             if len(row) != width:
                 raise CsvError(f"expected {width} fields like the header, found {len(row)}.", self._reader.line_num)
             self.row_count += 1
+            if self.row_count > max_rows:
+                raise CsvError(
+                    f"the file has more than {max_rows} data rows (MAX_DATASET_ROWS).", self._reader.line_num
+                )
+            if max(map(len, row)) > max_cell:
+                self._check_cells(row)
             yield tuple(None if index is None or row[index] == "" else row[index] for index in picks)
         if self.row_count == 0:
             raise CsvError("The file has a header but no data rows.")

@@ -24,7 +24,9 @@ def _copy_rows(dataset_id: int, user_id: int | None, rows: Iterator[tuple]) -> i
     table = connection.ops.quote_name(Record._meta.db_table)
     statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
     written = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+    # The COPY talks to the driver's cursor directly; the wrapper turns its errors (a backend terminated, the
+    # connection lost) into Django's, as every other query raises them, and marks the connection for closing.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row((dataset_id, user_id, *row))
             written += 1

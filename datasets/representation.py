@@ -121,14 +121,15 @@ def array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
 def stream_dataset(
     dataset: Dataset, *, minimal: bool = False, runs: Iterable[dict] = (), evaluations: Iterable[dict] = ()
 ) -> Iterator[bytes]:
-    """The full dataset object, in pieces. `minimal` replaces `records` with `record_count`."""
+    """The full dataset object, in pieces. `minimal` replaces `records` with `record_count` and leaves the runs'
+    evaluations out (the run summaries, with their progress, stay)."""
     head = dumps(dataset_summary(dataset))[:-1]
     if minimal:
         yield head + b',"record_count":' + str(dataset.record_count).encode()
-    else:
-        yield head + b',"records":['
-        yield from array_body(recordjson_chunks(dataset.pk))
-        yield b"]"
-    yield b',"runs":[' + b",".join(json_chunks(runs)) + b'],"evaluations":['
+        yield b',"runs":[' + b",".join(json_chunks(runs)) + b"]}"
+        return
+    yield head + b',"records":['
+    yield from array_body(recordjson_chunks(dataset.pk))
+    yield b'],"runs":[' + b",".join(json_chunks(runs)) + b'],"evaluations":['
     yield from array_body(json_chunks(evaluations))
     yield b"]}"

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
-from aegis.fields import NullableIntegerField, StrictCharField
-from datasets.models import Dataset, DatasetType
+from aegis.fields import NullableIntegerField, StrictCharField, name_field
+from datasets.models import RECORD_FIELDS, Dataset, DatasetType
 from runs.serializers import EvaluationOut, RunSummaryOut
 
 
@@ -32,7 +32,8 @@ class DatasetCreateInput(serializers.Serializer):
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
-        help_text="Defaults to the file name without .csv.",
+        help_text="Empty, null or left out: the file name without .csv. Trimmed; 1-255 characters, no control "
+        "characters; unique in your account (or in the org of an org-shared collection).",
     )
     data_collection_id = NullableIntegerField(required=False, allow_null=True, min_value=1)
 
@@ -43,31 +44,59 @@ class DatasetTypeOut(serializers.ModelSerializer):
         fields = ["id", "name", "label", "description"]
 
 
+METRIC_ENTRY = {
+    "type": "object",
+    "required": ["threshold"],
+    "properties": {
+        "threshold": {"type": "integer", "minimum": 0, "maximum": 100},
+        "metric_args": {"type": "object", "nullable": True},
+    },
+}
+
+
 @extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "properties": {
-                "threshold": {"type": "integer", "minimum": 0, "maximum": 100},
-                "metric_args": {"type": "object", "nullable": True},
-            },
-        },
-        "example": {"1": {"threshold": 70, "metric_args": None}},
-    }
+    {"type": "object", "additionalProperties": METRIC_ENTRY, "example": {"1": {"threshold": 70, "metric_args": None}}}
 )
 class SelectedMetricsField(serializers.JSONField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": {
+            "oneOf": [
+                METRIC_ENTRY,
+                {"type": "integer", "minimum": 0, "maximum": 100, "description": "The legacy shorthand: a threshold."},
+            ]
+        },
+        "example": {"1": {"threshold": 70, "metric_args": None}},
+    }
+)
+class SelectedMetricsInputField(serializers.JSONField):
+    """Keys are metric ids; checked by the service (a 400, as the spec names), including an empty object."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {field: {"type": "string", "minLength": 1, "pattern": r"\S"} for field in RECORD_FIELDS},
+        "additionalProperties": False,
+    }
+)
+class ColumnMappingsField(serializers.JSONField):
+    """{record field: CSV column name}, checked by the service (a 400, as the spec names)."""
+
+
 class DatasetUpdateInput(serializers.Serializer):
     """PUT /datasets/{id}: every field is optional and only the sent ones apply."""
 
-    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=False)
-    selected_metrics = SelectedMetricsField(
+    name = name_field(required=False)
+    selected_metrics = SelectedMetricsInputField(
         required=False, help_text='Replaces the metrics; the legacy shorthand {"1": 70} is accepted too.'
     )
-    column_mappings = serializers.JSONField(
+    column_mappings = ColumnMappingsField(
         required=False,
         allow_null=True,
         help_text='{"<record field>": "<CSV column name>"} or null. Stored as metadata: records are not re-read.',
@@ -120,10 +149,13 @@ class RecordOut(serializers.Serializer):
 
 
 class DatasetOut(DatasetSummaryOut):
-    records = RecordOut(many=True, help_text="Left out with `Prefer: return=minimal`.")
+    # Not required: a client sending `Prefer: return=minimal` gets neither `records` nor `evaluations`.
+    records = RecordOut(many=True, required=False, help_text="Left out with `Prefer: return=minimal`.")
     record_count = serializers.IntegerField(required=False, help_text="Only with `Prefer: return=minimal`.")
     runs = RunSummaryOut(many=True, help_text="Runs on this dataset that you can see.")
-    evaluations = EvaluationOut(many=True, help_text="Evaluations of those runs.")
+    evaluations = EvaluationOut(
+        many=True, required=False, help_text="Evaluations of those runs; left out with `Prefer: return=minimal`."
+    )
 
     class Meta(DatasetSummaryOut.Meta):
         fields = [*DatasetSummaryOut.Meta.fields, "records", "record_count", "runs", "evaluations"]

@@ -3,6 +3,7 @@
 import re
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -10,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Organization, User
 from aegis.exceptions import BusinessRuleError
 from aegis.jsonparts import decode_json_part
+from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, UPDATE, lock_row
 from aegis.names import name_problem
 from aegis.sharing import (
     check_delete_allowed,
@@ -20,7 +22,7 @@ from aegis.sharing import (
 )
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_dataset_update, collection_for_linking
-from datasets.csv_import import RECORD_FIELDS, CsvError, CsvUpload
+from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits, CsvUpload
 from datasets.ingest import write_records
 from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
 from metrics.selection import normalize_selected_metrics
@@ -84,6 +86,12 @@ def _duplicate_name(name: str, org: Organization | int | None) -> BusinessRuleEr
     return BusinessRuleError(message, errors={"name": [message]})
 
 
+def csv_limits() -> CsvLimits:
+    return CsvLimits(
+        rows=settings.MAX_DATASET_ROWS, columns=settings.MAX_CSV_COLUMNS, cell_chars=settings.MAX_CELL_CHARS
+    )
+
+
 def _custom_type() -> DatasetType:
     dataset_type = DatasetType.objects.filter(name=CUSTOM_TYPE_NAME).first()
     if dataset_type is None:
@@ -118,7 +126,7 @@ def dataset_create(
     dataset_type = _custom_type()
 
     try:
-        upload = CsvUpload(file, mappings)
+        upload = CsvUpload(file, mappings, csv_limits())
         final_name = (name if name not in (None, "") else default_name(filename)).strip()
         name_error = _name_error(name=final_name, user=user, org=org)
         if name_error is not None:
@@ -145,6 +153,13 @@ def _store(dataset: Dataset, upload: CsvUpload) -> Dataset:
     """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
     try:
         with transaction.atomic():
+            if dataset.data_collection_id is not None:
+                # Held until the records are in: deleting or unsharing the collection waits (aegis.locks).
+                held = lock_row(DataCollection, dataset.data_collection_id, fields=("org_id",))
+                if held is None:
+                    raise NotFound(f"Data collection {dataset.data_collection_id} not found.")
+                if dataset.user_id is not None:
+                    dataset.org_id = held["org_id"]  # the collection decides, as it is now
             dataset.save()
             dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
             Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
@@ -198,14 +213,28 @@ def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
         and collection.org_id is None
         and collection.user_id == user.pk
     )
+    # Only what changes is written: a concurrent cascade may have moved the dataset since it was read.
+    fields = ["name", "selected_metrics", "column_mappings", "updated_at"]
+    fields += ["org"] if org_id != dataset.org_id else []
+    fields += ["data_collection"] if collection != dataset.data_collection else []
     dataset.name = name
     dataset.org_id = org_id
     dataset.data_collection = collection
     dataset.updated_at = timezone.now()
     with names_stay_unique(), transaction.atomic():
-        dataset.save(
-            update_fields=["name", "selected_metrics", "column_mappings", "org", "data_collection", "updated_at"]
-        )
+        if collection is not None and sharing_changed:
+            # The collection first, then the dataset: the order of every cascade (aegis.locks).
+            strength = UPDATE if shares_its_collection else KEY_SHARE
+            held = lock_row(DataCollection, collection.pk, strength=strength, fields=("org_id",))
+            if held is None:
+                message = f"Data collection {collection.pk} not found."
+                raise BusinessRuleError(message, errors={"data_collection_id": ["not found"]})
+            if held["org_id"] != collection.org_id:
+                message = "The data collection's sharing changed while this request ran; send it again."
+                raise BusinessRuleError(message, errors={"data_collection_id": ["changed"]})
+        if lock_row(Dataset, dataset.pk, strength=NO_KEY_UPDATE) is None:
+            raise NotFound(f"Dataset {dataset.pk} not found.")
+        dataset.save(update_fields=fields)
         if shares_its_collection:
             share_collection(collection=collection, org_id=org_id)
         if sharing_changed:
@@ -241,6 +270,9 @@ def dataset_delete(*, user: User, dataset: Dataset) -> None:
     check_delete_allowed(user=user, row=dataset, noun="dataset")
     try:
         with transaction.atomic():
+            # Runs being created on the dataset hold it (runs.services): they finish, then their links are cut.
+            if lock_row(Dataset, dataset.pk, strength=UPDATE) is None:
+                raise NotFound(f"Dataset {dataset.pk} not found.")
             record_ids = Record.objects.filter(dataset_id=dataset.pk).values("id")
             Evaluation.objects.filter(record_id__in=record_ids).update(record=None)
             # One DELETE statement: the ORM's cascade would load every record of a million-row dataset first.

@@ -1,11 +1,13 @@
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aegis.idempotency import idempotent
 from aegis.pagination import EnvelopePagination
-from aegis.params import bool_param, int_param, str_param
+from aegis.params import MAX_QUERY_INT, bool_param, int_param, str_param
+from aegis.parsers import MultiPartParser, StrictJSONParser
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
 from aegis.schema import errors
@@ -31,7 +33,7 @@ PREFER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="`return=minimal` leaves `records` out and adds `record_count`.",
+    description="`return=minimal` leaves `records` and the runs' `evaluations` out and adds `record_count`.",
 )
 SHARED = OpenApiParameter(
     "shared", bool, required=False, description="false: only yours; true: only shared with you through your org."
@@ -61,11 +63,15 @@ class DatasetListCreateView(APIView):
         summary="List datasets",
         parameters=[
             OpenApiParameter(
-                "dataset_type_id", {"type": "integer", "minimum": 1}, description="Defaults to the CUSTOM type."
+                "dataset_type_id",
+                {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT},
+                description="Left out: the CUSTOM type.",
             ),
             SHARED,
             OpenApiParameter(
-                "search", {"type": "string", "maxLength": 255}, description="Case-insensitive match on the name."
+                "search",
+                {"type": "string", "maxLength": 255},
+                description="Case-insensitive match on the name; empty is no filter.",
             ),
         ],
         responses={200: DatasetSummaryOut(many=True), **errors(404)},
@@ -87,6 +93,7 @@ class DatasetListCreateView(APIView):
         parameters=[PREFER],
         responses={201: DatasetOut, **errors(400, 404, 413, 415)},
     )
+    @idempotent
     def post(self, request):
         limit_upload_size(request)
         data = validated(DatasetCreateInput, request.data)
@@ -100,11 +107,13 @@ class DatasetListCreateView(APIView):
             name=data.get("name"),
             data_collection_id=data.get("data_collection_id"),
         )
-        return dataset_response(request, dataset, status=201)
+        response = dataset_response(request, dataset, status=201)
+        response["Location"] = reverse("dataset-detail", kwargs={"id": dataset.pk})
+        return response
 
 
 class DatasetDetailView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(summary="Get a dataset with its records", parameters=[PREFER], responses=DatasetOut)
     def get(self, request, id):
@@ -137,7 +146,7 @@ class DatasetRecordsView(APIView):
         parameters=[
             OpenApiParameter(
                 "after_id",
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT},
                 description="Only records with a larger id: keyset paging.",
             )
         ],

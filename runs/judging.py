@@ -38,18 +38,29 @@ def judge_pending(run_id: int, pending: list[PendingJudgement]) -> None:
             unroutable.append((item.eval_id, None, f"not judged: {problem}", False, Decimal(0), None))
         else:
             jobs.append(JudgeJob(key=item.eval_id, spec=item.spec, fields=item.fields, args=item.args, route=route))
-    write_scores(unroutable)
+    write_scores(run_id, unroutable)
 
     def store(outcomes: list[JudgeOutcome]) -> None:
-        write_scores([_row(outcome) for outcome in outcomes])
+        write_scores(run_id, [_row(outcome) for outcome in outcomes])
 
     judge_all(
         jobs,
         on_outcomes=store,
-        # Read before each evaluation: overspend past zero is bounded by the evaluations already in flight.
-        can_spend=lambda: credits.can_spend(payer),
+        refusal=lambda: refusal(run_id, payer),
         on_cost=lambda cost: credits.debit(payer=payer, amount=cost),
     )
+
+
+NO_CREDIT = "not judged: the account's credits ran out during the run"
+CANCELLED = "cancelled"
+
+
+def refusal(run_id: int, payer: credits.Payer) -> str | None:
+    """Read before each evaluation, so a cancel stops the judging and overspend past zero is bounded by the
+    evaluations already in flight."""
+    if Run.objects.filter(pk=run_id, cancelled_at__isnull=False).exists():
+        return CANCELLED
+    return None if credits.can_spend(payer) else NO_CREDIT
 
 
 def _row(outcome: JudgeOutcome) -> tuple[Any, ...]:

@@ -41,6 +41,12 @@ class Run(models.Model):
     aggregate_results = models.JSONField(null=True, blank=True)
     total_cost = models.DecimalField(max_digits=30, decimal_places=15, default=0)
     is_gte_threshold = models.BooleanField(null=True, blank=True)
+    # Progress, kept by the writes that finish evaluations, so following a run never counts its evaluations.
+    metric_count = models.PositiveIntegerField(default=0)
+    evaluation_count = models.PositiveIntegerField(default=0)
+    done_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisibleQuerySet.as_manager()
 
@@ -53,6 +59,31 @@ class Run(models.Model):
 
     def __str__(self):
         return self.alias
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        FINISHED = "finished"
+        CANCELLED = "cancelled"
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at is not None:
+            return self.Status.CANCELLED
+        if self.finished_at is not None:
+            return self.Status.FINISHED
+        return self.Status.RUNNING if self.done_count else self.Status.PENDING
+
+    @classmethod
+    def status_filter(cls, status: str) -> Q:
+        """The same rule as `status`, as a query."""
+        not_cancelled = Q(cancelled_at__isnull=True)
+        return {
+            cls.Status.CANCELLED: Q(cancelled_at__isnull=False),
+            cls.Status.FINISHED: not_cancelled & Q(finished_at__isnull=False),
+            cls.Status.RUNNING: not_cancelled & Q(finished_at__isnull=True, done_count__gt=0),
+            cls.Status.PENDING: not_cancelled & Q(finished_at__isnull=True, done_count=0),
+        }[status]
 
 
 class RunRecord(models.Model):
@@ -115,6 +146,8 @@ class Evaluation(models.Model):
             models.Index(
                 fields=["run_record"], name="evaluation_run_record_idx", condition=Q(run_record__isnull=False)
             ),
+            # Paging a run's failures stays an index range scan however rare they are.
+            models.Index(fields=["run", "id"], name="evaluation_failed_idx", condition=Q(is_success=False)),
         ]
 
     def __str__(self):

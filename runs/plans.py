@@ -105,6 +105,10 @@ def custom_plans(*, blocks: list[dict], threshold: int | None, model_slug: str |
         raise BusinessRuleError("Invalid metrics: " + "; ".join(problems), errors={"metrics": problems})
     if not items:
         raise NotFound("No metrics were given for any evaluation block.")
+    empty = [index for index, block in enumerate(blocks) if not block["metrics"]]
+    if empty:
+        # Its rows would be stored and never scored; the spec's 404 for "no metrics resolved" covers it.
+        raise NotFound(f"evaluations.{empty[0]}.metrics is empty: every evaluation block needs at least one metric.")
     return [plans_by_block[id(block)] for block in blocks]
 
 

@@ -15,10 +15,11 @@ from typing import NamedTuple
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import Avg, Sum
+from django.db.models import Avg, F, Sum
 from django.utils import timezone
 
-from metrics.registry import MetricInputError, MetricSpec
+from metrics import bounded
+from metrics.registry import MetricSpec
 from runs.judging import PendingJudgement, judge_pending
 from runs.models import RECORD_FIELDS, Evaluation, Run
 
@@ -69,12 +70,9 @@ class Row(NamedTuple):
 
 
 def score_one(spec: MetricSpec, fields: dict, args: dict) -> tuple[float | None, str, bool]:
-    """(result, explanation, is_success). A row the metric cannot score is a failed evaluation, never an error."""
-    try:
-        score = spec.score(fields, args)
-    except MetricInputError as exc:
-        return None, str(exc), False
-    return score.result, score.explanation, True
+    """(result, explanation, is_success). A row the metric cannot score is a failed evaluation, never an error;
+    one that overruns the time or memory limit of an evaluation (metrics.bounded) is one too."""
+    return bounded.score(spec, fields, args)
 
 
 def write_evaluations(*, run: Run, rows: Iterable[tuple[Row, Sequence[MetricPlan]]], score: bool) -> int:
@@ -82,9 +80,19 @@ def write_evaluations(*, run: Run, rows: Iterable[tuple[Row, Sequence[MetricPlan
     started_at = _db_datetime(run.started_at)
     cost = _db_decimal(STRUCTURAL_COST)
 
+    tally = {"done": 0, "failed": 0}
+
     def evaluation_rows() -> Iterator[tuple]:
         prefixes: dict[int, tuple] = {}
-        for row, plans in rows:
+        batch = list(rows)
+        # The structural scores of the whole batch stream back in order from the bounded evaluators.
+        outcomes = bounded.iter_scores(
+            (plan.spec, row.fields, plan.args)
+            for row, plans in batch
+            for plan in plans
+            if score and not plan.spec.is_judged
+        )
+        for row, plans in batch:
             row_part = (row.record_id, row.run_record_id, row.record_index)
             finished_at = _db_datetime(timezone.now()) if score else None
             for plan in plans:
@@ -100,13 +108,21 @@ def write_evaluations(*, run: Run, rows: Iterable[tuple[Row, Sequence[MetricPlan
                         started_at,
                     )
                 if score and not plan.spec.is_judged:
-                    result, explanation, is_success = score_one(plan.spec, row.fields, plan.args)
+                    result, explanation, is_success = next(outcomes)
+                    tally["done"] += 1
+                    tally["failed"] += not is_success
                     yield prefix + row_part + (result, explanation, is_success, finished_at, cost, None)
                 else:
                     yield prefix + row_part + PENDING
 
     writer = _copy if connection.vendor == "postgresql" else _insert
-    return writer(evaluation_rows())
+    written = writer(evaluation_rows())
+    Run.objects.filter(pk=run.pk).update(
+        evaluation_count=F("evaluation_count") + written,
+        done_count=F("done_count") + tally["done"],
+        failed_count=F("failed_count") + tally["failed"],
+    )
+    return written
 
 
 def _copy(rows: Iterator[tuple]) -> int:
@@ -162,7 +178,7 @@ def score_slice(*, run_id: int, first_id: int, last_id: int, specs: dict[int, Me
     Structural scores are written in one transaction; judged ones as the judge answers, in small transactions,
     with no transaction open while a judge is called.
     """
-    structural, judged = [], []
+    to_score, judged = [], []
     width = len(RECORD_FIELDS)
     for eval_id, run_record_id, metric_id, metric_args, model_slug, *values in pending_evaluations(
         run_id, first_id, last_id
@@ -173,26 +189,35 @@ def score_slice(*, run_id: int, first_id: int, last_id: int, specs: dict[int, Me
         if spec.is_judged:
             judged.append(PendingJudgement(eval_id, spec, fields, metric_args or {}, model_slug))
         else:
-            result, explanation, is_success = score_one(spec, fields, metric_args or {})
-            structural.append((eval_id, result, explanation, is_success, STRUCTURAL_COST, None))
-    write_scores(structural)
+            to_score.append((eval_id, spec, fields, metric_args or {}))
+    outcomes = bounded.iter_scores((spec, fields, args) for _, spec, fields, args in to_score)
+    structural = [(item[0], *outcome, STRUCTURAL_COST, None) for item, outcome in zip(to_score, outcomes, strict=True)]
+    write_scores(run_id, structural)
     if judged:
         judge_pending(run_id, judged)
     return len(structural) + len(judged)
 
 
-def write_scores(scored: Sequence[tuple]) -> None:
-    """(id, result, explanation, is_success, cost, metadata) rows, written in one transaction."""
+def write_scores(run_id: int, scored: Sequence[tuple]) -> None:
+    """(id, result, explanation, is_success, cost, metadata) rows and the run's progress, in one transaction."""
+    if not scored:
+        return
     finished_at = _db_datetime(timezone.now())
+    done = failed = 0
     with transaction.atomic():
         for start in range(0, len(scored), UPDATE_BATCH_ROWS):
-            _write_scores(scored[start : start + UPDATE_BATCH_ROWS], finished_at)
+            written = _write_scores(scored[start : start + UPDATE_BATCH_ROWS], finished_at)
+            done += len(written)
+            failed += written.count(False)
+        Run.objects.filter(pk=run_id).update(done_count=F("done_count") + done, failed_count=F("failed_count") + failed)
 
 
-def _write_scores(batch: Sequence[tuple], finished_at) -> None:
-    """One UPDATE ... FROM (VALUES ...) per batch; only rows still pending are written (a rerun is a no-op)."""
-    if not batch:
-        return
+def _write_scores(batch: Sequence[tuple], finished_at) -> list[bool]:
+    """One UPDATE ... FROM (VALUES ...) per batch; only rows still pending are written (a rerun is a no-op).
+
+    Returns is_success of each row actually written, so progress counts only what this call finished. The cost
+    adds to what earlier attempts of the evaluation (before a retry) already cost.
+    """
     table = connection.ops.quote_name(Evaluation._meta.db_table)
     json_type = "jsonb" if connection.vendor == "postgresql" else "text"
     one_row = (
@@ -207,12 +232,14 @@ def _write_scores(batch: Sequence[tuple], finished_at) -> None:
         f"WITH scores (id, result, explanation, is_success, cost, metadata) AS "
         f"(VALUES {', '.join([one_row] * len(batch))}) "
         f"UPDATE {table} SET result = scores.result, explanation = scores.explanation, "
-        f"is_success = scores.is_success, evaluation_cost = scores.cost, eval_metadata = scores.metadata, "
-        f"finished_at = %s "
-        f"FROM scores WHERE {table}.id = scores.id AND {table}.is_success IS NULL"
+        f"is_success = scores.is_success, eval_metadata = scores.metadata, finished_at = %s, "
+        f"evaluation_cost = COALESCE({table}.evaluation_cost, 0) + scores.cost "
+        f"FROM scores WHERE {table}.id = scores.id AND {table}.is_success IS NULL "
+        f"RETURNING {table}.is_success"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, finished_at])
+        return [bool(row[0]) for row in cursor.fetchall()]
 
 
 # Finishing a run.

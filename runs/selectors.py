@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, Left
 from rest_framework.exceptions import NotFound
 
@@ -20,6 +20,69 @@ def run_get_visible(*, user: User, run_id: int) -> Run:
     if run is None:
         raise NotFound(f"Run {run_id} not found.")
     return run
+
+
+def run_list(
+    *,
+    user: User,
+    dataset_id: int | None = None,
+    data_collection_id: int | None = None,
+    run_type: str | None = None,
+    status: str | None = None,
+    shared: bool | None = None,
+    search: str | None = None,
+) -> QuerySet:
+    """The caller's visible runs, newest first, with the filters of GET /runs."""
+    queryset = Run.objects.shared_filter(user, shared).select_related("user", "dataset", "data_collection")
+    if dataset_id is not None:
+        queryset = queryset.filter(dataset_id=dataset_id)
+    if data_collection_id is not None:
+        queryset = queryset.filter(data_collection_id=data_collection_id)
+    if run_type is not None:
+        queryset = queryset.filter(run_type=run_type)
+    if status is not None:
+        queryset = queryset.filter(Run.status_filter(status))
+    if search:
+        queryset = queryset.filter(alias__icontains=search)
+    return queryset.order_by("-started_at", "-id")
+
+
+def evaluation_page_rows(
+    run: Run,
+    *,
+    after_id: int = 0,
+    metric: str | None = None,
+    is_success: bool | None = None,
+    is_gte_threshold: bool | None = None,
+    record_index_min: int | None = None,
+    record_index_max: int | None = None,
+) -> tuple[QuerySet, int | None]:
+    """The run's evaluations (spec 6.2 rows) filtered for GET /runs/{id}/evaluations, in id order, and the total of
+    the filtered set (before any cursor) when the stored progress knows it (no filter, or only is_success); None
+    means it must be counted."""
+    queryset = Evaluation.objects.filter(run_id=run.pk, id__gt=after_id)
+    if metric is not None:
+        queryset = queryset.filter(metric_shortname=metric)
+    if is_success is not None:
+        queryset = queryset.filter(is_success=is_success)
+    if is_gte_threshold is not None:
+        passed = Q(result__gte=F("threshold"))
+        queryset = queryset.filter(passed if is_gte_threshold else Q(result__isnull=False) & ~passed)
+    if record_index_min is not None:
+        queryset = queryset.filter(record_index__gte=record_index_min)
+    if record_index_max is not None:
+        queryset = queryset.filter(record_index__lte=record_index_max)
+    only_success_filter = metric is None and is_gte_threshold is None
+    only_success_filter = only_success_filter and record_index_min is None and record_index_max is None
+    known = None
+    if only_success_filter:
+        known = {
+            None: run.evaluation_count,
+            True: run.done_count - run.failed_count,
+            False: run.failed_count,
+        }[is_success]
+    rows = _evaluation_rows(queryset, preview=RECORD_PREVIEW_CHARS).order_by("id")
+    return rows, known
 
 
 def model_list() -> QuerySet:
@@ -46,7 +109,7 @@ def run_object(run: Run) -> dict:
         "dataset": run.dataset.name if run.dataset_id else None,
         "data_collection": run.data_collection.name if run.data_collection_id else None,
         "org_id": run.org_id,
-        "number_of_metrics": Evaluation.objects.filter(run_id=run.pk).values("metric_id").distinct().count(),
+        "number_of_metrics": run.metric_count,
         "result": run.result,
         "threshold": run.threshold,
         "model_slug": run.model_slug,
@@ -56,6 +119,15 @@ def run_object(run: Run) -> dict:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "is_gte_threshold": run.is_gte_threshold,
+        **run_progress(run),
+    }
+
+
+def run_progress(run: Run) -> dict:
+    """Stored counts: polling a run for progress never counts its evaluations."""
+    return {
+        "status": run.status,
+        "progress": {"total": run.evaluation_count, "done": run.done_count, "failed": run.failed_count},
     }
 
 
@@ -75,6 +147,7 @@ def run_summary(run: Run) -> dict:
         "model_slug": run.model_slug,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
+        **run_progress(run),
     }
 
 

@@ -2,10 +2,12 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aegis.fields import StrictCharField
+from aegis.exceptions import PayloadTooLarge
+from aegis.fields import StrictCharField, enforced
 from metrics.models import LlmModel
 from runs.models import ALIAS_MAX_LENGTH
 
@@ -20,7 +22,33 @@ def threshold_field():
 
 
 def model_slug_field():
-    return StrictCharField(max_length=64, required=False, allow_null=True, default=None)
+    return StrictCharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A slug of GET /models; null or left out: inherited, else the platform default. "
+        "An empty string is refused (422).",
+    )
+
+
+@extend_schema_field({"type": "object"})
+class MetricArgsField(serializers.JSONField):
+    """{arg: value}: checked against the metric's declared arguments by the planner (a 400)."""
+
+
+def metric_args_field():
+    return MetricArgsField(required=False, allow_null=True, default=None)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "object", "nullable": True}})
+class MetricArgsByIdField(serializers.DictField):
+    """{"<metric id>": {arg: value} | null}: the run's arguments laid over each selected metric's own."""
+
+
+def _too_many_rows(count: int, limit: int) -> PayloadTooLarge:
+    message = f"has {count} rows in all; at most {limit} are accepted (MAX_CUSTOM_RUN_ROWS)."
+    return PayloadTooLarge(f"evaluations {message}", errors={"evaluations": [message]})
 
 
 def alias_field():
@@ -39,7 +67,7 @@ class RunDatasetCreateInput(serializers.Serializer):
     dataset_id = serializers.IntegerField(min_value=1)
     threshold = threshold_field()
     model_slug = model_slug_field()
-    metric_args = serializers.DictField(
+    metric_args = MetricArgsByIdField(
         child=serializers.JSONField(allow_null=True), required=False, allow_null=True, default=None
     )
     is_blocking = serializers.BooleanField(required=False, default=False)
@@ -48,7 +76,7 @@ class RunDatasetCreateInput(serializers.Serializer):
 
 class CustomMetricObjectInput(serializers.Serializer):
     metric = StrictCharField(max_length=64)
-    metric_args = serializers.JSONField(required=False, allow_null=True, default=None)
+    metric_args = metric_args_field()
     threshold = threshold_field()
     model_slug = model_slug_field()
 
@@ -56,15 +84,15 @@ class CustomMetricObjectInput(serializers.Serializer):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "string", "description": "A metric shortname."},
+            {"type": "string", "minLength": 1, "maxLength": 64, "description": "A metric shortname."},
             {
                 "type": "object",
                 "required": ["metric"],
                 "properties": {
-                    "metric": {"type": "string", "maxLength": 64},
+                    "metric": {"type": "string", "minLength": 1, "maxLength": 64},
                     "metric_args": {"type": "object", "nullable": True},
                     "threshold": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
-                    "model_slug": {"type": "string", "maxLength": 64, "nullable": True},
+                    "model_slug": {"type": "string", "minLength": 1, "maxLength": 64, "nullable": True},
                 },
             },
         ]
@@ -88,7 +116,8 @@ class MetricItemField(serializers.Field):
 
 
 class CustomEvaluationBlockInput(serializers.Serializer):
-    metrics = serializers.ListField(child=MetricItemField())
+    # A block without metrics is refused by the planner with the spec's 404 ("no metrics resolved").
+    metrics = enforced(serializers.ListField(child=MetricItemField()), minItems=1)
     threshold = threshold_field()
     model_slug = model_slug_field()
     data = RecordDataInput(many=True, allow_empty=False)
@@ -100,14 +129,30 @@ class RunCustomCreateInput(serializers.Serializer):
     is_blocking = serializers.BooleanField(required=False, default=False)
     data_collection_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     alias = alias_field()
-    evaluations = CustomEvaluationBlockInput(many=True, allow_empty=True)
+    # Empty is the service's 400, as the spec names it; the schema states it all the same.
+    evaluations = enforced(
+        CustomEvaluationBlockInput(
+            many=True, allow_empty=True, help_text="At most MAX_CUSTOM_RUN_ROWS rows of `data` in all blocks together."
+        ),
+        minItems=1,
+    )
+
+    def to_internal_value(self, data):
+        # Counted on the raw body, before ten thousand rows are validated one field at a time.
+        blocks = data.get("evaluations") if isinstance(data, dict) else None
+        if isinstance(blocks, list):
+            rows = [block.get("data") for block in blocks if isinstance(block, dict)]
+            count = sum(len(data_rows) for data_rows in rows if isinstance(data_rows, list))
+            if count > settings.MAX_CUSTOM_RUN_ROWS:
+                raise _too_many_rows(count, settings.MAX_CUSTOM_RUN_ROWS)
+        return super().to_internal_value(data)
 
 
 class EvaluateInput(RecordDataInput):
     metric_shortname = StrictCharField(max_length=64)
     model_slug = model_slug_field()
     threshold = threshold_field()
-    metric_args = serializers.JSONField(required=False, allow_null=True, default=None)
+    metric_args = metric_args_field()
 
 
 class RunUpdateInput(serializers.Serializer):
@@ -149,6 +194,12 @@ class EvaluationOut(serializers.Serializer):
     )
 
 
+class RunProgressOut(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Evaluations in the run.")
+    done = serializers.IntegerField(help_text="Finished evaluations, scored or failed.")
+    failed = serializers.IntegerField(help_text="Finished evaluations with is_success false.")
+
+
 class RunOut(serializers.Serializer):
     id = serializers.IntegerField()
     user = serializers.EmailField(allow_null=True, help_text="Owner's email; null for org-only runs.")
@@ -168,7 +219,15 @@ class RunOut(serializers.Serializer):
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     is_gte_threshold = serializers.BooleanField(allow_null=True)
-    evaluations = EvaluationOut(many=True)
+    status = serializers.ChoiceField(choices=["pending", "running", "finished", "cancelled"])
+    progress = RunProgressOut()
+    evaluations = EvaluationOut(many=True, required=False, help_text="Left out with `Prefer: return=minimal`.")
+
+
+class RunListItemOut(RunOut):
+    """A run without its evaluations: the items of GET /runs, and the answer to cancel and retry."""
+
+    evaluations = None
 
 
 class EvaluateOut(serializers.Serializer):
@@ -242,3 +301,5 @@ class RunSummaryOut(serializers.Serializer):
     model_slug = StrictCharField(allow_null=True)
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.ChoiceField(choices=["pending", "running", "finished", "cancelled"])
+    progress = RunProgressOut()

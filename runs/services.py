@@ -5,16 +5,19 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.credits import payer_for
 from accounts.models import User
 from aegis.exceptions import BusinessRuleError
+from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, lock_row
 from aegis.sharing import check_delete_allowed
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_linking
 from datasets.models import Dataset, Record
+from metrics import registry
 from runs import billing, estimates
 from runs.models import ALIAS_MAX_LENGTH, RECORD_FIELDS, Evaluation, Run, RunRecord
 from runs.plans import DEFAULT_MODEL_SLUG, check_model_slugs, custom_plans, dataset_plans, single_plan
@@ -22,6 +25,7 @@ from runs.scoring import MetricPlan, Row, finish_run_if_complete, write_evaluati
 from runs.tasks import schedule_scoring, score_now
 
 READ_CHUNK = 5000
+ALIAS_CONSTRAINT = "run_alias_unique_per_user"
 ALIAS_ATTEMPTS = 5
 
 
@@ -54,6 +58,7 @@ def run_create_from_dataset(
     borrowed = dataset.user_id != user.pk and user.org_id is not None
     org_id = dataset.org_id or (collection.org_id if collection else None) or (user.org_id if borrowed else None)
     with transaction.atomic():
+        _hold_dataset(dataset)
         run = _save_run(
             user=user,
             run_type=Run.RunType.DATASET,
@@ -64,6 +69,7 @@ def run_create_from_dataset(
             org_id=org_id,
             threshold=threshold,
             model_slug=model_slug,
+            metric_count=len(plans),
         )
         rows = records.order_by("id").values_list("id", *RECORD_FIELDS).iterator(chunk_size=READ_CHUNK)
         index = 0
@@ -102,6 +108,7 @@ def run_create_custom(
     )
     _check_credits(user, cost)
     with transaction.atomic():
+        org_id = _hold_collection(collection)
         run = _save_run(
             user=user,
             run_type=Run.RunType.CUSTOM,
@@ -109,9 +116,10 @@ def run_create_custom(
             alias_base="custom-run",
             dataset=None,
             collection=collection,
-            org_id=collection.org_id if collection else None,
+            org_id=org_id,
             threshold=threshold,
             model_slug=model_slug or DEFAULT_MODEL_SLUG,
+            metric_count=len({plan.spec.id for plans in plans_per_block for plan in plans}),
         )
         for block, plans in zip(evaluations, plans_per_block, strict=True):
             stored = RunRecord.objects.bulk_create(
@@ -149,11 +157,48 @@ def evaluate(
             org_id=None,
             threshold=threshold,
             model_slug=model_slug,
+            metric_count=1,
         )
         record = RunRecord.objects.create(run=run, **{name: fields.get(name) for name in RECORD_FIELDS})
         write_evaluations(run=run, rows=[(Row(fields, 0, run_record_id=record.pk), [plan])], score=True)
     _finish_blocking(run, [plan], True)
     return Evaluation.objects.select_related("run_record").get(run=run)
+
+
+def check_retry_credits(*, user: User, run: Run, evaluations) -> None:
+    """A retry that would call a judge needs credits for it, from the run's payer."""
+    plans = []
+    for row in evaluations.values("metric_id", "model_slug").annotate(rows=Count("id")).order_by():
+        spec = registry.get(row["metric_id"])
+        if spec is not None and spec.is_judged:
+            plan = MetricPlan(spec=spec, threshold=0, model_slug=row["model_slug"], args={})
+            plans.append((plan, row["rows"]))
+    cost = sum((estimates.judged_cost(plans=[plan], rows=rows, chars=0) for plan, rows in plans), Decimal(0))
+    if cost > 0:
+        billing.check_balance(payer=payer_for(owner_id=run.user_id, org_id=run.org_id), estimated_cost=cost)
+
+
+def _hold_collection(collection: DataCollection | None) -> int | None:
+    """Inside the creating transaction: the run's collection, held until the run is in (aegis.locks), and its org."""
+    if collection is None:
+        return None
+    held = lock_row(DataCollection, collection.pk, strength=KEY_SHARE, fields=("org_id",))
+    if held is None:
+        raise NotFound(f"Data collection {collection.pk} not found.")
+    return held["org_id"]
+
+
+def _hold_dataset(dataset: Dataset) -> None:
+    """Inside the creating transaction: the dataset (and its collection, first) held until the run is in, so that
+    deleting either waits for the run instead of failing on it, or the run failing at commit."""
+    collection_id = dataset.data_collection_id
+    collection_gone = collection_id is not None and lock_row(DataCollection, collection_id) is None
+    held = lock_row(Dataset, dataset.pk, strength=KEY_SHARE, fields=("data_collection_id",))
+    if held is None:
+        raise BusinessRuleError(f"Dataset {dataset.pk} not found.", errors={"dataset_id": ["not found"]})
+    if collection_gone or held["data_collection_id"] != collection_id:
+        message = f"Dataset {dataset.pk} moved to another data collection while this request ran; send it again."
+        raise BusinessRuleError(message, errors={"dataset_id": ["changed"]})
 
 
 def _check_credits(user: User, estimated_cost: Decimal) -> None:
@@ -236,11 +281,29 @@ def run_update(*, user: User, run: Run, changes: dict) -> Run:
         run.org_id = changes["org_id"]
     if "alias" in changes:
         run.alias = changes["alias"]
+        others = Run.objects.filter(user_id=run.user_id, alias=run.alias).exclude(pk=run.pk)
+        if run.user_id is not None and others.exists():
+            raise _duplicate_alias(run.alias)
+    # Only what the request changes is written: a cascade may have moved the run since it was read.
+    sent = (("alias", "alias"), ("org", "org_id"), ("data_collection", "data_collection_id"))
+    fields = [field for field, name in sent if name in changes]
     try:
         with transaction.atomic():
-            run.save(update_fields=["alias", "org", "data_collection"])
-    except IntegrityError:
-        raise _duplicate_alias(run.alias) from None
+            if "data_collection" in fields and run.data_collection_id is not None:
+                held = lock_row(DataCollection, run.data_collection_id, strength=KEY_SHARE, fields=("org_id",))
+                if held is None:
+                    raise NotFound(f"Data collection {run.data_collection_id} not found.")
+                if held["org_id"] != run.data_collection.org_id:
+                    message = "The data collection's sharing changed while this request ran; send it again."
+                    raise BusinessRuleError(message, errors={"data_collection_id": ["changed"]})
+            if lock_row(Run, run.pk, strength=NO_KEY_UPDATE) is None:
+                raise NotFound(f"Run {run.pk} not found.")
+            run.save(update_fields=fields)
+    except IntegrityError as exc:
+        # The database decides between two renames racing for one alias; anything else is not a duplicate.
+        if ALIAS_CONSTRAINT in str(exc):
+            raise _duplicate_alias(run.alias) from None
+        raise
     return run
 
 

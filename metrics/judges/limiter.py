@@ -1,8 +1,10 @@
 """The cap on judge calls in flight per model, for the whole deployment.
 
 With Redis configured the cap is shared by every process (leases in a sorted set, so a killed process's slots
-expire instead of leaking); otherwise it holds per process. Acquiring polls: the pool that calls it never has
-more waiters than its own concurrency, so the polling stays cheap.
+expire instead of leaking); otherwise it holds per process. A limiter serves one judging session (one event loop)
+and first takes one of the session's own slots for the model. Waiting for that needs no polling, so only callers
+holding one poll for the shared slot, and none do while the session alone fills the cap; without it, evaluations
+that ask several questions at once would poll for every question they cannot send yet.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict
+from contextlib import asynccontextmanager
 
 POLL_SECONDS = 0.01
 
@@ -26,6 +29,28 @@ return 0
 """
 
 
+class _SessionSlots:
+    """The session's own share of the cap, per model: waiting for it is event-driven, not polled."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def held(self, name: str):
+        """Takes a local slot for `name`; gives it back if the block fails (the shared slot was not taken)."""
+        slots = self._slots.setdefault(name, asyncio.Semaphore(self.limit))
+        await slots.acquire()
+        try:
+            yield
+        except BaseException:
+            slots.release()
+            raise
+
+    def release(self, name: str) -> None:
+        self._slots[name].release()
+
+
 class LocalLimiter:
     """Per process: shared by every thread and event loop of this process."""
 
@@ -34,18 +59,21 @@ class LocalLimiter:
 
     def __init__(self, limit: int):
         self.limit = limit
+        self.session = _SessionSlots(limit)
 
     async def acquire(self, name: str) -> str:
-        while True:
-            with self._lock:
-                if self._in_flight[name] < self.limit:
-                    self._in_flight[name] += 1
-                    return name
-            await asyncio.sleep(POLL_SECONDS)
+        async with self.session.held(name):
+            while True:
+                with self._lock:
+                    if self._in_flight[name] < self.limit:
+                        self._in_flight[name] += 1
+                        return name
+                await asyncio.sleep(POLL_SECONDS)
 
     async def release(self, name: str, lease: str) -> None:
         with self._lock:
             self._in_flight[name] -= 1
+        self.session.release(name)
 
     async def aclose(self) -> None:
         return None
@@ -61,6 +89,7 @@ class RedisLimiter:
         self.lease_seconds = lease_seconds
         self.client = aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self.script = self.client.register_script(_ACQUIRE)
+        self.session = _SessionSlots(limit)
 
     @staticmethod
     def key(name: str) -> str:
@@ -68,16 +97,20 @@ class RedisLimiter:
 
     async def acquire(self, name: str) -> str:
         lease = secrets.token_hex(8)
-        while True:
-            now = time.time()
-            expires = now + self.lease_seconds
-            args = [now, self.limit, expires, lease, int(self.lease_seconds * 1000) + 1000]
-            if await self.script(keys=[self.key(name)], args=args):
-                return lease
-            await asyncio.sleep(POLL_SECONDS)
+        async with self.session.held(name):
+            while True:
+                now = time.time()
+                expires = now + self.lease_seconds
+                args = [now, self.limit, expires, lease, int(self.lease_seconds * 1000) + 1000]
+                if await self.script(keys=[self.key(name)], args=args):
+                    return lease
+                await asyncio.sleep(POLL_SECONDS)
 
     async def release(self, name: str, lease: str) -> None:
-        await self.client.zrem(self.key(name), lease)
+        try:
+            await self.client.zrem(self.key(name), lease)
+        finally:
+            self.session.release(name)
 
     async def aclose(self) -> None:
         await self.client.aclose()

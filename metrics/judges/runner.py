@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 FLUSH_EVERY = 50
 FLUSH_SECONDS = 2.0
-NO_CREDIT = "not judged: the account's credits ran out during the run"
 
 
 @dataclass(frozen=True)
@@ -73,28 +72,31 @@ def judge_all(
     jobs: Sequence[JudgeJob],
     *,
     on_outcomes: Callable[[list[JudgeOutcome]], None],
-    can_spend: Callable[[], bool] = lambda: True,
+    refusal: Callable[[], str | None] = lambda: None,
     on_cost: Callable[[Decimal], None] = lambda cost: None,
 ) -> None:
-    """Judge every job; `on_outcomes`, `can_spend` and `on_cost` are called on this thread, never concurrently."""
+    """Judge every job; the callbacks run on this thread, never concurrently.
+
+    `refusal` is asked before each evaluation: a reason (credits spent, run cancelled) fails it unjudged.
+    """
     if jobs:
-        async_to_sync(_judge_all)(list(jobs), on_outcomes, can_spend, on_cost)
+        async_to_sync(_judge_all)(list(jobs), on_outcomes, refusal, on_cost)
 
 
-async def _judge_all(jobs, on_outcomes, can_spend, on_cost) -> None:
+async def _judge_all(jobs, on_outcomes, refusal, on_cost) -> None:
     config = session_settings()
     db = sync_to_async  # thread_sensitive by default: back on the caller's thread
     port = CachePort(get=db(cache.cached_reply), put=db(cache.store_reply))
     session = JudgeSession(settings=config, limiter=_limiter(config), cache=port)
-    emit, spend_ok, charge = db(on_outcomes), db(can_spend), db(on_cost)
+    emit, refused, charge = db(on_outcomes), db(refusal), db(on_cost)
     pending: list[JudgeOutcome] = []
     flushed_at = time.monotonic()
     slots = asyncio.Semaphore(config.concurrency)
 
     async def one(job: JudgeJob) -> JudgeOutcome:
         async with slots:
-            if not await spend_ok():
-                return JudgeOutcome(job.key, None, NO_CREDIT, False, Decimal(0), None)
+            if reason := await refused():
+                return JudgeOutcome(job.key, None, reason, False, Decimal(0), None)
             outcome = await judge_one(job, session)
             if outcome.cost:
                 await charge(outcome.cost)

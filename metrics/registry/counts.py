@@ -15,9 +15,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-import regex
-
-from .base import REGEX_TIMEOUT_SECONDS, Arg, MetricInputError, MetricSpec, Score, within_bounds
+from .base import Arg, MetricSpec, Score, within_bounds
+from .patterns import pattern_problem, run_pattern
 
 STRUCTURAL = "Structural"
 # CJK full stops end a sentence even without a following space, as those scripts use none.
@@ -31,21 +30,6 @@ def is_punctuation(char: str) -> bool:
     return char in ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
 
 
-def regex_problem(value: Any) -> str | None:
-    try:
-        regex.compile(value)
-    except (regex.error, OverflowError, RecursionError) as exc:
-        return f"is not a valid regular expression ({exc})"
-    return None
-
-
-def _run_regex(function, argument_name: str, *call_args):
-    try:
-        return function(*call_args, timeout=REGEX_TIMEOUT_SECONDS)
-    except TimeoutError:
-        raise MetricInputError(f"{argument_name} took too long on this output") from None
-
-
 def _strip_punctuation(token: str) -> str:
     start, end = 0, len(token)
     while start < end and is_punctuation(token[start]):
@@ -57,7 +41,7 @@ def _strip_punctuation(token: str) -> str:
 
 def split_words(text: str, exclude_punctuation: bool = True, delimiters: str | None = None) -> list[str]:
     if delimiters:
-        tokens = [token.strip() for token in _run_regex(regex.split, "custom_delimiters", delimiters, text)]
+        tokens = [token.strip() for token in run_pattern("custom_delimiters", "split", delimiters, text)]
     else:
         tokens = text.split()
     if exclude_punctuation:
@@ -80,7 +64,7 @@ def score_char_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any
     text = record["output"]
     pattern = args.get("custom_exclude_pattern")
     if pattern:
-        text = _run_regex(regex.sub, "custom_exclude_pattern", pattern, "", text)
+        text = run_pattern("custom_exclude_pattern", "sub", pattern, "", text)
     keep_whitespace = args.get("include_whitespace", True)
     keep_punctuation = args.get("include_punctuation", True)
     keep_digits = args.get("include_digits", True)
@@ -152,7 +136,7 @@ SPECS = [
                 "custom_exclude_pattern",
                 "string",
                 description="Regular expression; matching text is removed before counting.",
-                check=regex_problem,
+                check=pattern_problem,
             ),
             Arg("only_uppercase", "boolean", default=False, description="Count only uppercase letters."),
         ),
@@ -224,7 +208,7 @@ SPECS = [
                 "custom_delimiters",
                 "string",
                 description="Regular expression that separates words (instead of whitespace).",
-                check=regex_problem,
+                check=pattern_problem,
             ),
         ),
         is_active=True,

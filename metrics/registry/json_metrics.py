@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from .base import Arg, MetricSpec, Score, ensure_size, pass_fail
-from .matching import has_perfect_matching
+from .matching import Budget, Interner, match_unordered
 
 STRUCTURAL = "Structural"
 VALIDATORS = ("Draft7Validator", "Draft202012Validator")
@@ -49,40 +48,78 @@ def _same_kind(a: Any, b: Any) -> bool:
     return kind(a) == kind(b)
 
 
-def _canonical(value: Any) -> str:
-    """A text form in which equal JSON values (with arrays taken as unordered) are identical."""
-    if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(key) + ":" + _canonical(value[key]) for key in sorted(value)) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(sorted(_canonical(item) for item in value)) + "]"
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return json.dumps(value)
-    return repr(float(value)) if isinstance(value, float) and not value.is_integer() else repr(int(value))
+class JsonComparison:
+    """One golden/output comparison. Unordered arrays compare by interned structural forms (each value's form
+    computed once), and pairing items that may carry extra keys is bounded by a comparison budget."""
+
+    def __init__(self, ignore_order: bool, ignore_extra_keys: bool):
+        self.ignore_order = ignore_order
+        self.ignore_extra_keys = ignore_extra_keys
+        self.intern = Interner()
+        self.budget = Budget()
+        self._forms: dict[int, int] = {}  # id() of a container -> its form; the values outlive the comparison
+
+    def form(self, value: Any) -> int:
+        """Equal forms mean equal values with arrays taken as multisets (1 and 1.0 equal, true not 1)."""
+        if isinstance(value, dict | list):
+            known = self._forms.get(id(value))
+            if known is None:
+                if isinstance(value, dict):
+                    key = ("object", tuple(sorted((name, self.form(item)) for name, item in value.items())))
+                else:
+                    key = ("array", tuple(sorted(self.form(item) for item in value)))
+                known = self._forms[id(value)] = self.intern(key)
+            return known
+        if isinstance(value, bool):
+            return self.intern(("boolean", value))
+        if value is None or isinstance(value, str):
+            return self.intern(("scalar", value))
+        return self.intern(("number", value))
+
+    def features(self, value: Any) -> frozenset:
+        """What any output value that satisfies `value` shares with it (its keys and scalar members)."""
+        if isinstance(value, dict):
+            members = {("key", name) for name in value}
+            for name, item in value.items():
+                if isinstance(item, list):
+                    # Scalars only ever pair with equal scalars, and the arrays are equally long, so a satisfying
+                    # array holds exactly the same scalars.
+                    scalars = sorted(self.form(member) for member in item if not isinstance(member, dict | list))
+                    members.add(("scalars", name, self.intern(("scalars", *scalars))))
+                elif not isinstance(item, dict):
+                    members.add(("member", name, self.form(item)))
+            return frozenset({("kind", "object"), *members})
+        if isinstance(value, list):
+            return frozenset({("kind", "array"), ("length", len(value))})
+        return frozenset({("scalar", self.form(value))})
+
+    def matches(self, golden: Any, output: Any) -> bool:
+        """True when output equals golden; extra keys only count against output when ignore_extra_keys is off."""
+        if not _same_kind(golden, output):
+            return False
+        if isinstance(golden, dict):
+            if self.ignore_extra_keys:
+                if not golden.keys() <= output.keys():
+                    return False
+            elif golden.keys() != output.keys():
+                return False
+            return all(self.matches(golden[key], output[key]) for key in golden)
+        if isinstance(golden, list):
+            if len(golden) != len(output):
+                return False
+            if not self.ignore_order:
+                return all(self.matches(g, o) for g, o in zip(golden, output, strict=True))
+            if not self.ignore_extra_keys:
+                return self.form(golden) == self.form(output)
+            # With extra keys allowed an output item may satisfy several golden items, so pair them up properly.
+            return match_unordered(
+                golden, output, form=self.form, features=self.features, compatible=self.matches, budget=self.budget
+            )
+        return golden == output
 
 
 def json_matches(golden: Any, output: Any, ignore_order: bool, ignore_extra_keys: bool) -> bool:
-    """True when output equals golden; extra keys only count against output when ignore_extra_keys is off."""
-    if not _same_kind(golden, output):
-        return False
-    if isinstance(golden, dict):
-        if ignore_extra_keys:
-            if not golden.keys() <= output.keys():
-                return False
-        elif golden.keys() != output.keys():
-            return False
-        return all(json_matches(golden[key], output[key], ignore_order, ignore_extra_keys) for key in golden)
-    if isinstance(golden, list):
-        if len(golden) != len(output):
-            return False
-        if not ignore_order:
-            return all(json_matches(g, o, ignore_order, ignore_extra_keys) for g, o in zip(golden, output, strict=True))
-        if not ignore_extra_keys:
-            return sorted(map(_canonical, golden)) == sorted(map(_canonical, output))
-        # With extra keys allowed an output item may match several golden items, so pair them up properly.
-        return has_perfect_matching(
-            len(golden), lambda i, j: json_matches(golden[i], output[j], ignore_order, ignore_extra_keys)
-        )
-    return golden == output
+    return JsonComparison(ignore_order, ignore_extra_keys).matches(golden, output)
 
 
 def score_json_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
@@ -104,50 +141,30 @@ def score_is_valid_json(record: Mapping[str, str | None], args: Mapping[str, Any
     return pass_fail(True, "output is valid JSON")
 
 
-@cache
-def _validator_class(name: str):
-    import jsonschema
-
-    return getattr(jsonschema, name)
-
-
 def schema_problems(values: Mapping[str, Any]) -> list[str]:
-    """Argument check: the schema must be valid for the chosen validator."""
+    """Argument check: the schema must be valid for the chosen validator (its patterns within the bounds)."""
+    from .json_schema import schema_problem
+
     schema = values.get("schema")
     validator_name = values.get("validator", "Draft7Validator")
     if schema is None or validator_name not in VALIDATORS:
         return []
-    import jsonschema
-
-    try:
-        _validator_class(validator_name).check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        return [f"argument 'schema' is not a valid {validator_name} schema: {exc.message}"]
+    if problem := schema_problem(schema, validator_name):
+        return [f"argument 'schema' is not a valid {validator_name} schema: {problem}"]
     return []
 
 
 def score_json_schema_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    import jsonschema
-    import referencing.exceptions
+    from .json_schema import first_error
 
     schema = args.get("schema")
     if schema is None:
         return pass_fail(False, "no schema configured")
-    validator_name = args.get("validator", "Draft7Validator")
     try:
         output = parse_json("output", record["output"])
     except InvalidJson as exc:
         return pass_fail(False, str(exc))
-    validator_class = _validator_class(validator_name)
-    try:
-        validator_class.check_schema(schema)
-        error = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(output))
-    except jsonschema.SchemaError as exc:
-        return pass_fail(False, f"schema is not valid: {exc.message}")
-    except referencing.exceptions.Unresolvable:
-        return pass_fail(False, "schema has a $ref that cannot be resolved (remote references are never fetched)")
-    except jsonschema.exceptions.UnknownType as exc:
-        return pass_fail(False, f"schema uses an unknown type: {exc.type}")
+    error = first_error(schema, args.get("validator", "Draft7Validator"), output)
     if error is None:
         return pass_fail(True, "output conforms to the schema")
     location = "/".join(str(part) for part in error.absolute_path) or "(root)"
@@ -203,7 +220,8 @@ SPECS = [
         category=STRUCTURAL,
         description=(
             "Passes when the output is valid JSON that conforms to `schema` under the chosen validator. Without a "
-            "schema the score is always 0. Formats are not asserted and remote $refs are never fetched."
+            "schema the score is always 0. Formats are not asserted. A $ref must point inside the schema: remote and "
+            "file references are never fetched and make the evaluation an error."
         ),
         default_threshold=100,
         inputs=("output",),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .base import Arg, MetricInputError, MetricSpec, Score, ensure_size, pass_fail
-from .matching import has_perfect_matching
+from .matching import Budget, Interner, match_unordered
 
 STRUCTURAL = "Structural"
 XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
@@ -74,50 +74,97 @@ def score_is_valid_xml(record: Mapping[str, str | None], args: Mapping[str, Any]
     return pass_fail(True, "output is well-formed XML")
 
 
-def _text(value: str | None, ignore_whitespace: bool) -> str:
-    value = value or ""
-    # Whitespace-insensitive text: trim both ends and collapse inner runs, so formatting does not matter.
-    return " ".join(value.split()) if ignore_whitespace else value
+# Reading attributes through lxml's mapping looks each value up by name, which is quadratic in the number of
+# attributes of one element; an XPath over @* reads them in one pass.
+_MANY_ATTRIBUTES = 32
 
 
-def _attributes_match(golden, output, ignore_extra_attributes: bool) -> bool:
-    golden_attrs, output_attrs = dict(golden.attrib), dict(output.attrib)
-    if ignore_extra_attributes:
-        return all(output_attrs.get(name) == value for name, value in golden_attrs.items())
-    return golden_attrs == output_attrs
+def attributes(element) -> dict[str, str]:
+    if len(element.attrib) <= _MANY_ATTRIBUTES:
+        return dict(element.attrib)
+    return {value.attrname: str(value) for value in element.xpath("@*")}
 
 
-def _canonical(element, ignore_whitespace: bool) -> tuple:
-    """A sortable form of an element in which child order does not matter."""
-    children = sorted(_canonical(child, ignore_whitespace) for child in element)
-    return (
-        element.tag,
-        tuple(sorted(element.attrib.items())),
-        _text(element.text, ignore_whitespace),
-        _text(element.tail, ignore_whitespace),
-        tuple(children),
-    )
+class XmlComparison:
+    """One golden/output comparison. Unordered children compare by interned structural forms, and pairing
+    children that may carry extra attributes is bounded by a comparison budget."""
 
+    def __init__(self, options: Mapping[str, bool]):
+        self.ignore_order = options["ignore_order"]
+        self.ignore_extra_attributes = options["ignore_extra_attributes"]
+        self.ignore_whitespace = options["ignore_whitespace"]
+        self.intern = Interner()
+        self.budget = Budget()
+        # Keyed by element: holding the proxies also keeps them (and so their identity) alive.
+        self._attributes: dict = {}
+        self._forms: dict = {}
 
-def elements_match(golden, output, options: Mapping[str, bool], with_tail: bool = True) -> bool:
-    ignore_whitespace = options["ignore_whitespace"]
-    if golden.tag != output.tag or len(golden) != len(output):
-        return False
-    if not _attributes_match(golden, output, options["ignore_extra_attributes"]):
-        return False
-    if _text(golden.text, ignore_whitespace) != _text(output.text, ignore_whitespace):
-        return False
-    if with_tail and _text(golden.tail, ignore_whitespace) != _text(output.tail, ignore_whitespace):
-        return False
-    golden_children, output_children = list(golden), list(output)
-    if not options["ignore_order"]:
-        return all(elements_match(g, o, options) for g, o in zip(golden_children, output_children, strict=True))
-    if not options["ignore_extra_attributes"]:
-        golden_forms = sorted(_canonical(child, ignore_whitespace) for child in golden_children)
-        return golden_forms == sorted(_canonical(child, ignore_whitespace) for child in output_children)
-    return has_perfect_matching(
-        len(golden_children), lambda i, j: elements_match(golden_children[i], output_children[j], options)
-    )
+    def text(self, value: str | None) -> str:
+        value = value or ""
+        # Whitespace-insensitive text: trim both ends and collapse inner runs, so formatting does not matter.
+        return " ".join(value.split()) if self.ignore_whitespace else value
+
+    def attributes(self, element) -> dict[str, str]:
+        known = self._attributes.get(element)
+        if known is None:
+            known = self._attributes[element] = attributes(element)
+        return known
+
+    def form(self, element) -> int:
+        """Equal forms mean equal elements (tail included), children in any order when ignore_order is on."""
+        known = self._forms.get(element)
+        if known is None:
+            children = [self.form(child) for child in element]
+            key = (
+                element.tag,
+                tuple(sorted(self.attributes(element).items())),
+                self.text(element.text),
+                self.text(element.tail),
+                tuple(sorted(children) if self.ignore_order else children),
+            )
+            known = self._forms[element] = self.intern(key)
+        return known
+
+    def features(self, element) -> frozenset:
+        """What any output element that satisfies `element` shares with it."""
+        return frozenset(
+            {
+                ("tag", element.tag),
+                ("text", self.text(element.text)),
+                ("tail", self.text(element.tail)),
+                ("children", len(element)),
+                *(("attribute", name, value) for name, value in self.attributes(element).items()),
+            }
+        )
+
+    def attributes_match(self, golden, output) -> bool:
+        golden_attrs, output_attrs = self.attributes(golden), self.attributes(output)
+        if self.ignore_extra_attributes:
+            return all(output_attrs.get(name) == value for name, value in golden_attrs.items())
+        return golden_attrs == output_attrs
+
+    def matches(self, golden, output, with_tail: bool = True) -> bool:
+        if golden.tag != output.tag or len(golden) != len(output):
+            return False
+        if not self.attributes_match(golden, output):
+            return False
+        if self.text(golden.text) != self.text(output.text):
+            return False
+        if with_tail and self.text(golden.tail) != self.text(output.tail):
+            return False
+        golden_children, output_children = list(golden), list(output)
+        if not self.ignore_order:
+            return all(self.matches(g, o) for g, o in zip(golden_children, output_children, strict=True))
+        if not self.ignore_extra_attributes:
+            return sorted(map(self.form, golden_children)) == sorted(map(self.form, output_children))
+        return match_unordered(
+            golden_children,
+            output_children,
+            form=self.form,
+            features=self.features,
+            compatible=self.matches,
+            budget=self.budget,
+        )
 
 
 def score_xml_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
@@ -131,7 +178,7 @@ def score_xml_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -
         "ignore_extra_attributes": args.get("ignore_extra_attributes", False),
         "ignore_whitespace": args.get("ignore_whitespace", True),
     }
-    if elements_match(golden, output, options, with_tail=False):
+    if XmlComparison(options).matches(golden, output, with_tail=False):
         return pass_fail(True, "output XML equals golden_answer XML")
     return pass_fail(False, "output XML differs from golden_answer XML")
 

@@ -1,0 +1,1 @@
+"""One module per command family; main.py puts them under the root command."""
