@@ -43,24 +43,28 @@ def judge_pending(run_id: int, pending: list[PendingJudgement]) -> None:
     def store(outcomes: list[JudgeOutcome]) -> None:
         write_scores(run_id, [_row(outcome) for outcome in outcomes])
 
-    judge_all(
-        jobs,
-        on_outcomes=store,
-        refusal=lambda: refusal(run_id, payer),
-        on_cost=lambda cost: credits.debit(payer=payer, amount=cost),
-    )
+    judge_all(jobs, on_outcomes=store, spending=RunSpending(run_id, payer))
 
 
 NO_CREDIT = "not judged: the account's credits ran out during the run"
 CANCELLED = "cancelled"
 
 
-def refusal(run_id: int, payer: credits.Payer) -> str | None:
-    """Read before each evaluation, so a cancel stops the judging and overspend past zero is bounded by the
-    evaluations already in flight."""
-    if Run.objects.filter(pk=run_id, cancelled_at__isnull=False).exists():
-        return CANCELLED
-    return None if credits.can_spend(payer) else NO_CREDIT
+class RunSpending:
+    """A run's judging stops when the run is cancelled or its payer's credits are spent (metrics.judges.runner
+    asks at the start, with every batch of outcomes and after each payment)."""
+
+    def __init__(self, run_id: int, payer: credits.Payer) -> None:
+        self.run_id, self.payer = run_id, payer
+
+    def stop_reason(self) -> str | None:
+        if Run.objects.filter(pk=self.run_id, cancelled_at__isnull=False).exists():
+            return CANCELLED
+        return None if credits.can_spend(self.payer) else NO_CREDIT
+
+    def pay(self, amount: Decimal) -> str | None:
+        credits.debit(payer=self.payer, amount=amount)
+        return None if credits.can_spend(self.payer) else NO_CREDIT
 
 
 def _row(outcome: JudgeOutcome) -> tuple[Any, ...]:

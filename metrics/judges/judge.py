@@ -7,6 +7,8 @@ re-asks once, and keeps the account of every call: tokens, attempts, cost and wh
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -107,13 +109,24 @@ def _valid(reply: dict, schema: dict) -> bool:
 
 def _schema_problem(reply: dict, schema: dict) -> str | None:
     try:
-        jsonschema.validate(reply, schema)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(part) for part in exc.absolute_path) or "the reply"
-        return f"{where} does not match the schema ({exc.validator})"
+        validator = _validator(json.dumps(schema, sort_keys=True))
     except jsonschema.SchemaError:
         return "the schema is invalid"
-    return None
+    error = jsonschema.exceptions.best_match(validator.iter_errors(reply))
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "the reply"
+    return f"{where} does not match the schema ({error.validator})"
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> jsonschema.protocols.Validator:
+    """One checked validator per schema: recipes reuse a handful of schemas for every reply, and building and
+    checking a validator costs far more than validating a reply."""
+    schema = json.loads(schema_json)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 @dataclass

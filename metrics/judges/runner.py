@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
@@ -68,46 +68,94 @@ def _limiter(config: SessionSettings):
     return LocalLimiter(config.concurrency)
 
 
+class Spending(Protocol):
+    """What a batch may spend, as the caller keeps it. Both methods run on the caller's thread (they read and
+    write the database) and answer a reason to judge nothing more (a cancelled run, credits spent), or None."""
+
+    def stop_reason(self) -> str | None: ...
+
+    def pay(self, amount: Decimal) -> str | None: ...
+
+
+class Unlimited:
+    def stop_reason(self) -> str | None:
+        return None
+
+    def pay(self, amount: Decimal) -> str | None:
+        return None
+
+
 def judge_all(
     jobs: Sequence[JudgeJob],
     *,
     on_outcomes: Callable[[list[JudgeOutcome]], None],
-    refusal: Callable[[], str | None] = lambda: None,
-    on_cost: Callable[[Decimal], None] = lambda cost: None,
+    spending: Spending | None = None,
 ) -> None:
     """Judge every job; the callbacks run on this thread, never concurrently.
 
-    `refusal` is asked before each evaluation: a reason (credits spent, run cancelled) fails it unjudged.
+    An evaluation about to start is refused unjudged once `spending` gave a reason. The reason is read at the
+    start and with every batch of outcomes (so a cancel stops the judging within FLUSH_SECONDS), and after each
+    payment (so spending stops as the balance reaches zero, past it by at most the evaluations in flight).
     """
     if jobs:
-        async_to_sync(_judge_all)(list(jobs), on_outcomes, refusal, on_cost)
+        async_to_sync(_judge_all)(list(jobs), on_outcomes, spending or Unlimited())
 
 
-async def _judge_all(jobs, on_outcomes, refusal, on_cost) -> None:
+class _Gate:
+    """The batch's view of `spending` on the event loop: the last reason given, and payments coalesced so that at
+    most one is on its way to the database at a time (the rest of the loop never waits for it)."""
+
+    def __init__(self, spending: Spending) -> None:
+        self._stop_reason = sync_to_async(spending.stop_reason)
+        self._pay = sync_to_async(spending.pay)
+        self.reason: str | None = None
+        self._unpaid = Decimal(0)
+        self._paying = False
+
+    async def refresh(self) -> None:
+        self.reason = await self._stop_reason()
+
+    async def pay(self, amount: Decimal) -> None:
+        self._unpaid += amount
+        if self._paying:
+            return  # the payment in progress takes this amount along in its next round
+        self._paying = True
+        try:
+            while self._unpaid:
+                amount, self._unpaid = self._unpaid, Decimal(0)
+                self.reason = await self._pay(amount) or self.reason
+        finally:
+            self._paying = False
+
+
+async def _judge_all(jobs, on_outcomes, spending) -> None:
     config = session_settings()
     db = sync_to_async  # thread_sensitive by default: back on the caller's thread
     port = CachePort(get=db(cache.cached_reply), put=db(cache.store_reply))
     session = JudgeSession(settings=config, limiter=_limiter(config), cache=port)
-    emit, refused, charge = db(on_outcomes), db(refusal), db(on_cost)
+    gate = _Gate(spending)
+    emit = db(on_outcomes)
     pending: list[JudgeOutcome] = []
     flushed_at = time.monotonic()
     slots = asyncio.Semaphore(config.concurrency)
 
     async def one(job: JudgeJob) -> JudgeOutcome:
         async with slots:
-            if reason := await refused():
-                return JudgeOutcome(job.key, None, reason, False, Decimal(0), None)
+            if gate.reason:
+                return JudgeOutcome(job.key, None, gate.reason, False, Decimal(0), None)
             outcome = await judge_one(job, session)
             if outcome.cost:
-                await charge(outcome.cost)
+                await gate.pay(outcome.cost)
             return outcome
 
     try:
+        await gate.refresh()
         for finished in asyncio.as_completed([one(job) for job in jobs]):
             pending.append(await finished)
             if len(pending) >= FLUSH_EVERY or time.monotonic() - flushed_at >= FLUSH_SECONDS:
                 batch, pending = pending, []
                 await emit(batch)
+                await gate.refresh()
                 flushed_at = time.monotonic()
         if pending:
             await emit(pending)

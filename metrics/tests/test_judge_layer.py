@@ -66,10 +66,24 @@ def judge(jobs_or_route, output="Paris is the capital of France.", count=1):
         if isinstance(jobs_or_route, list)
         else [JudgeJob(key=i, spec=SPEC, fields={"output": output}, args={}, route=jobs_or_route) for i in range(count)]
     )
-    outcomes, costs = [], []
-    judge_all(jobs, on_outcomes=outcomes.extend, on_cost=costs.append)
+    outcomes, spending = [], PaymentsSeen()
+    judge_all(jobs, on_outcomes=outcomes.extend, spending=spending)
     outcomes.sort(key=lambda outcome: outcome.key)
-    return outcomes, costs
+    return outcomes, spending.payments
+
+
+class PaymentsSeen:
+    """Spending without a limit that keeps each payment asked of it."""
+
+    def __init__(self):
+        self.payments = []
+
+    def stop_reason(self):
+        return None
+
+    def pay(self, amount):
+        self.payments.append(amount)
+        return None
 
 
 @pytest.fixture

@@ -198,6 +198,34 @@ def test_a_cancelled_judged_run_calls_no_judge(alice_api, llm_server, settings):
     assert llm_server.request_count == 0
 
 
+def test_a_cancel_during_judging_stops_it_after_the_batch_in_hand(alice_api, llm_server, settings, monkeypatch):
+    from metrics.judges import runner
+    from runs import scoring
+
+    settings.REDIS_URL = ""
+    settings.LLM_JUDGE_CONCURRENCY = 1
+    monkeypatch.setattr(runner, "FLUSH_EVERY", 1)
+    # Replies slow enough that only the evaluation in flight can finish while the cancel is being read.
+    llm_server.responder = lambda request: json_reply(schema_filler(request.schema), delay=0.2)
+    rows = [{"output": f"hello {i}"} for i in range(5)]
+    run = pending_run(alice_api, evaluations=[{"metrics": ["toxic"], "data": rows}])
+    write_scores = scoring.write_scores
+    cancelled = []
+
+    def write_then_cancel(run_id, scored):
+        write_scores(run_id, scored)
+        if not cancelled and any(row[3] for row in scored):  # a judged outcome is stored: the user cancels now
+            response = alice_api.post(f"/api/v1/runs/{run_id}/cancel")
+            cancelled.append(response.status_code)
+
+    monkeypatch.setattr(scoring, "write_scores", write_then_cancel)
+    score_everything(run["id"])
+    assert cancelled == [200]
+    # The evaluation in flight when the cancel was read may still finish; nothing after it is judged.
+    explanations = list(Evaluation.objects.filter(run_id=run["id"]).values_list("explanation", flat=True))
+    assert explanations.count("cancelled") in (3, 4)
+
+
 # Retry
 
 
