@@ -13,6 +13,9 @@ from accounts.services import api_key_create
 from collections_app.models import DataCollection
 from datasets.models import Dataset, DatasetType
 
+# The `browser` fixture: a headless system Chromium driven by selenium.
+pytest_plugins = ["aegis.testing.browser"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -49,7 +49,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,255}")
 # The headers that carry meaning in a create's answer; the rest are added again by the stack on a replay.
-KEPT_HEADERS = ("Content-Type", "Location", "Preference-Applied", "Vary")
+KEPT_HEADERS = ("Content-Type", "Location", "Preference-Applied", "Vary", "Aegis-Ignored-Columns")
 NOT_KEPT = frozenset({401, 402, 403, 409, 413, 429})
 # Marks a handler as a create: idempotent here, and counted against THROTTLE_CREATE_RATE by aegis.throttling.
 IS_CREATE = "aegis_is_create"

@@ -42,3 +42,19 @@ class QueryStringGuardMiddleware:
         if not request.path.startswith("/api/"):
             return HttpResponseBadRequest(f"Query parameter {name!r} {message}", content_type="text/plain")
         return JsonResponse(error_body(f"Query parameter '{name}': {message}", {name: [message]}), status=422)
+
+
+class ApiNotFoundJsonMiddleware:
+    """A path under /api/ that no route matches is the API's JSON 404, with DEBUG on too: Django then answers with
+    its HTML debug page instead of `handler404`. Only unrouted paths: a view's own 404 (a browser's HTML page of the
+    browsable API) is left as it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        unrouted = getattr(request, "resolver_match", None) is None
+        if response.status_code == 404 and unrouted and (request.path == "/api" or request.path.startswith("/api/")):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        return response

@@ -1,6 +1,14 @@
-"""OpenAPI: every operation documents the errors it can answer with, all in the one error shape."""
+"""OpenAPI: every operation documents the errors it can answer with, all in the one error shape, and every header.
+
+The post-processing hook below makes the document right for the docs pages and for generated clients: the two body
+shapes of `Prefer: return=minimal`, multipart fields a form can leave empty, and `<...>` shown as text.
+"""
+
+import copy
+import re
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
@@ -69,6 +77,39 @@ CREATE_HEADERS = (
 )
 
 
+WWW_AUTHENTICATE = OpenApiParameter(
+    "WWW-Authenticate",
+    {"type": "string", "enum": ['Bearer realm="api"']},
+    OpenApiParameter.HEADER,
+    response=[401],
+    description="The scheme to authenticate with: an API key as a Bearer token.",
+)
+SEE_OTHER_LOCATION = OpenApiParameter(
+    "Location",
+    {"type": "string", "format": "uri-reference"},
+    OpenApiParameter.HEADER,
+    response=[303],
+    description="Where the representation asked for is.",
+)
+# On the operations that take `Prefer` (aegis.prefer).
+PREFER_HEADERS = (
+    OpenApiParameter(
+        "Preference-Applied",
+        {"type": "string", "enum": ["return=minimal"]},
+        OpenApiParameter.HEADER,
+        response=[200, 201],
+        description="Present when the body is the minimal one that `Prefer: return=minimal` asked for.",
+    ),
+    OpenApiParameter(
+        "Vary",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 201],
+        description="Names `Prefer`: the body depends on it.",
+    ),
+)
+
+
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """OpenAPI entries for an operation's error statuses, all with the one error body."""
     return {code: OpenApiResponse(response=ErrorOut, description=ERROR_DESCRIPTIONS[code]) for code in codes}
@@ -87,6 +128,15 @@ class AegisAutoSchema(AutoSchema):
             schema["minItems"] = max(schema.get("minItems", 0), 1)
         schema.update(getattr(field, "enforced_schema", {}))
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF trims a string before it refuses a blank one, so "\f" is as blank as "": the request must hold a
+        # character that is not whitespace.
+        trims = isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
+        if direction == "request" and trims and schema.get("type") == "string" and "pattern" not in schema:
+            schema["pattern"] = r"\S"
+        return schema
+
     def _is_create(self) -> bool:
         return getattr(getattr(self.view, self.method.lower(), None), IS_CREATE, False)
 
@@ -95,6 +145,30 @@ class AegisAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         return [*super().get_override_parameters(), *self._added_parameters()]
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        """Also WWW-Authenticate on a 401, and the headers of `Prefer` where an operation takes it. (Parameters of
+        `extend_schema` are added by a subclass around this one, so they are seen here, not in
+        get_override_parameters.)"""
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        declared = {p.name for p in self.get_override_parameters() if isinstance(p, OpenApiParameter)}
+        extra = [WWW_AUTHENTICATE, SEE_OTHER_LOCATION, *(PREFER_HEADERS if "Prefer" in declared else ())]
+        for parameter in extra:
+            if parameter.name in declared or str(status_code) not in {str(code) for code in parameter.response}:
+                continue
+            schema = parameter.type if isinstance(parameter.type, dict) else build_basic_type(parameter.type)
+            headers[parameter.name] = {"schema": schema, "description": parameter.description}
+        return headers
+
+    def _map_basic_serializer(self, serializer, direction):
+        """In a response every field is present (possibly null) unless its serializer declares it `required=False`:
+        a model field that may be null or blank makes DRF mark it optional, though the answer always carries it."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties"):
+            declared = getattr(serializer, "_declared_fields", {})
+            optional = {name for name, field in declared.items() if not field.required and not field.read_only}
+            schema["required"] = [name for name in schema["properties"] if name not in optional]
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -116,3 +190,112 @@ class AegisAutoSchema(AutoSchema):
         if self._is_create():
             responses["422"]["description"] += IDEMPOTENCY_422
         return responses
+
+
+# `Prefer: return=minimal` (aegis.prefer): the fields a minimal body leaves out and those only it carries, by the
+# component of the full body. Operations that take `Prefer` answer `anyOf` the full and the minimal shape, each with
+# its own fields required, so a generated client reads either.
+MINIMAL_BODIES = {
+    "DatasetOut": {"left_out": ("records", "evaluations"), "only_minimal": ("record_count",)},
+    "RunOut": {"left_out": ("evaluations",), "only_minimal": ()},
+}
+
+# Multipart fields a form may leave empty, and the example a docs page fills in for the required ones. Swagger UI
+# pre-fills each form field with its example (else a sample such as "string"), so optional fields get an empty one.
+FORM_EXAMPLES = {"selected_metrics": '{"1": {"threshold": 70}}'}
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+
+
+def _shape(component: dict, *, drop: tuple[str, ...], require: tuple[str, ...]) -> dict:
+    shape = copy.deepcopy(component)
+    shape["properties"] = {name: value for name, value in shape["properties"].items() if name not in drop}
+    required = [name for name in shape.get("required", []) if name not in drop]
+    shape["required"] = required + [name for name in require if name not in required]
+    return shape
+
+
+def _minimal_bodies(result: dict) -> None:
+    schemas = result["components"]["schemas"]
+    for name, fields in MINIMAL_BODIES.items():
+        if name not in schemas:
+            continue
+        full, minimal = f"{name[: -len('Out')]}FullOut", f"{name[: -len('Out')]}MinimalOut"
+        schemas[full] = _shape(schemas[name], drop=fields["only_minimal"], require=fields["left_out"])
+        schemas[full]["description"] = "The whole representation (no `Prefer: return=minimal`)."
+        schemas[minimal] = _shape(schemas[name], drop=fields["left_out"], require=fields["only_minimal"])
+        schemas[minimal]["description"] = "The body answered to `Prefer: return=minimal`."
+        either = {"anyOf": [{"$ref": f"#/components/schemas/{full}"}, {"$ref": f"#/components/schemas/{minimal}"}]}
+        for operation in _operations(result):
+            if not any(p.get("in") == "header" and p.get("name") == "Prefer" for p in operation.get("parameters", [])):
+                continue
+            for response in operation["responses"].values():
+                body = response.get("content", {}).get("application/json")
+                if body and body["schema"] == {"$ref": f"#/components/schemas/{name}"}:
+                    body["schema"] = copy.deepcopy(either)
+        if f'"#/components/schemas/{name}"' not in str(result).replace("'", '"'):
+            del schemas[name]  # every use of it is one of the two shapes now
+
+
+def _form_fields(result: dict) -> None:
+    """Optional multipart fields are not nullable (a generated client then leaves them out instead of sending the
+    text "None") and have an empty example (a docs page then leaves them empty, and empty fields are not sent)."""
+    schemas = result["components"]["schemas"]
+    forms = set()
+    for operation in _operations(result):
+        body = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+        if body and "$ref" in body["schema"]:
+            forms.add(body["schema"]["$ref"].rsplit("/", 1)[-1])
+    for name in forms:
+        component = schemas[name]
+        required = set(component.get("required", []))
+        for field, schema in component["properties"].items():
+            if field in FORM_EXAMPLES:
+                schema["example"] = FORM_EXAMPLES[field]
+            if field in required or schema.get("format") == "binary":
+                continue
+            schema.pop("nullable", None)
+            if "oneOf" in schema:
+                schema["oneOf"] = [
+                    choice for choice in schema["oneOf"] if not choice.get("$ref", "").endswith("/NullEnum")
+                ]
+            if "default" not in schema:
+                schema["example"] = ""
+
+
+def _escape_angle_brackets(text: str) -> str:
+    """`<metric id>` outside code spans, as text: Markdown renderers would take it for an HTML tag and drop it."""
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(text[last : match.start()].replace("<", "&lt;").replace(">", "&gt;"))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(text[last:].replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(parts)
+
+
+def _descriptions(node) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("description", "summary") and isinstance(value, str):
+                node[key] = _escape_angle_brackets(value)
+            else:
+                _descriptions(value)
+    elif isinstance(node, list):
+        for item in node:
+            _descriptions(item)
+
+
+def _operations(result: dict):
+    for path_item in result["paths"].values():
+        for method, operation in path_item.items():
+            if method in ("get", "put", "post", "patch", "delete"):
+                yield operation
+
+
+def postprocess_for_clients(result, generator, request, public):
+    """drf-spectacular post-processing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
+    _minimal_bodies(result)
+    _form_fields(result)
+    _descriptions(result)
+    return result

@@ -11,6 +11,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# A local `.env` file (scripts/demo writes one with DEBUG=1 when there is none) fills in what the environment
+# leaves unset; a variable set in the environment always wins.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -44,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "aegis.uploads.UploadCleanupMiddleware",
+    "aegis.middleware.ApiNotFoundJsonMiddleware",
     "aegis.middleware.ApiTrailingSlashMiddleware",
     "aegis.middleware.QueryStringGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +81,21 @@ TEMPLATES = [
 # The embedded default is a SQLite file beside the code; production and CI use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Database connections on PostgreSQL (measured by bench/load.py; the README's "Database connections"): with
+# DB_POOL each process keeps a psycopg pool of DB_POOL_MIN_SIZE..DB_POOL_MAX_SIZE connections (a request waits up
+# to DB_POOL_TIMEOUT_S for one) instead of opening one per request; Celery's prefork children close the pool they
+# inherit. Without it a connection is kept DB_CONN_MAX_AGE seconds (0: one per request), checked before reuse with
+# DB_CONN_HEALTH_CHECKS. Both are opt-in: the default is the configuration the test suite runs.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if env.bool("DB_POOL", default=False):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=4),
+            "timeout": env.float("DB_POOL_TIMEOUT_S", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -101,6 +122,8 @@ STORAGES = {
     },
 }
 LOGIN_URL = "/api-auth/login/"
+# The browsable API: logging in without `?next` lands on the API root, not on Django's /accounts/profile/.
+LOGIN_REDIRECT_URL = "/api/v1/"
 # In development whitenoise serves files as they change instead of indexing STATIC_ROOT at start-up.
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
@@ -168,6 +191,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PATH_CONVERTER_OVERRIDES": {"objid": {"type": "integer", "minimum": 1, "maximum": 999_999_999_999_999_999}},
 }
+# The docs pages load nothing from outside this server (no online validator badge; ReDoc's fonts are vendored, see
+# templates/aegis/redoc.html), and the document is adjusted for docs pages and generated clients (aegis.schema).
+SPECTACULAR_SETTINGS |= {
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "aegis.schema.postprocess_for_clients"],
+}
+# The project's own templates (the ReDoc page) and static files (its fonts).
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates"]
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGGING = {
     "version": 1,

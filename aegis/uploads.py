@@ -41,6 +41,12 @@ def limit_upload_size(request) -> None:
     if declared > limit:
         raise _too_large(limit)
     django_request = request._request
+    if hasattr(django_request, "_files"):
+        # Already read: the CSRF check of a session login (the browsable API's form) reads the form first. Browsers
+        # send a Content-Length, checked above; what arrived is checked too.
+        if sum(upload.size for _, uploads in django_request._files.lists() for upload in uploads) > limit:
+            raise _too_large(limit)
+        return
     django_request.upload_handlers = [SizeLimitHandler(limit), *django_request.upload_handlers]
 
 

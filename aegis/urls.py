@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
 from aegis.routing import ObjectIdConverter
+from aegis.views import ApiRootView, RedocView, SwaggerView
 
 register_converter(ObjectIdConverter, "objid")
 
@@ -14,10 +16,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    # The API root answers with and without its slashes (the middleware strips a trailing one below /api/).
+    path("api", ApiRootView.as_view()),
+    path("api/", ApiRootView.as_view()),
+    path("api/v1", ApiRootView.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/judge_runs.py                      # 1,000 rows, 200 ms replies, 32 calls in flight
     .venv/bin/python bench/judge_runs.py --rows 250 --delay 0.1 --concurrency 16
+    .venv/bin/python bench/judge_runs.py --worker-processes 2    # the README's worker command (--concurrency 2)
 
 Self-contained, loopback only. It creates a throwaway PostgreSQL database (`aegis_bench_judge_*`, on the server of
 DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), migrates it and loads a dataset of N distinct
@@ -11,9 +12,9 @@ rows with three judged metrics:
 - harmfulness (40) and instr_integ_subv_att (43): single-call classifiers.
 
 It starts the loopback LLM server (`python -m aegis.testing.llm_server`, every reply after --delay seconds) and
-ONE Celery worker (`celery -A aegis worker -c 1 -P prefork`) on a Redis broker database of its own (--redis,
-default redis://127.0.0.1:6379/14, flushed before and after), with LLM_JUDGE_CONCURRENCY=--concurrency and the
-judge cache off, so every evaluation calls the server. Then it measures:
+ONE Celery worker (`celery -A aegis worker -c 1 -P prefork`; `-c` is --worker-processes) on a Redis broker
+database of its own (--redis, default redis://127.0.0.1:6379/14, flushed before and after), with
+LLM_JUDGE_CONCURRENCY=--concurrency and the judge cache off, so every evaluation calls the server. Then it measures:
 
 - run: from the non-blocking runs.services.run_create_from_dataset call to the run's finished_at;
 - floor: the judge calls the server answered (its own count, retries included) x delay / concurrency, i.e. the
@@ -345,9 +346,10 @@ def start_server(options, env: dict, port: int, log: Path, lifetime: float) -> s
     return server
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
+def start_worker(env: dict, log: Path, processes: int) -> subprocess.Popen:
     worker = start(
-        [str(CELERY), "-A", "aegis", "worker", "-c", "1", "-P", "prefork", "-n", f"bench-judge-{os.getpid()}@%h"]
+        [str(CELERY), "-A", "aegis", "worker", "-c", str(processes), "-P", "prefork"]
+        + ["-n", f"bench-judge-{os.getpid()}@%h"]
         + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
         env=env,
         log=log,
@@ -370,11 +372,11 @@ def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, ti
         read_line(server, 30)  # its base URL, printed once it listens
         memory = Memory(worker.pid)
         memory.sample(0.0, 0, force=True)
-        pool = children_of(worker.pid)
-        watched = {"worker pool child": pool[0] if pool else worker.pid, "LLM server": server.pid}
-        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        pool = children_of(worker.pid) or [worker.pid]
+        watched = {"worker pool child": pool, "LLM server": [server.pid]}  # CPU of a pool: all its children
+        cpu_before = {name: sum(map(cpu_seconds, pids)) for name, pids in watched.items()}
         if options.profile:
-            profiler = profile(watched["worker pool child"], options.profile)
+            profiler = profile(pool[0], options.profile)
 
         log_offset = (workdir / "worker.log").stat().st_size
         started_wall, started = time.time(), time.monotonic()
@@ -395,7 +397,7 @@ def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, ti
             time.sleep(POLL_SECONDS)
         seconds = finished_at.timestamp() - started_wall
         memory.sample(time.monotonic() - started, evaluations, force=True)
-        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
+        cpu = {name: sum(map(cpu_seconds, pids)) - cpu_before[name] for name, pids in watched.items()}
         if profiler is not None:
             stop_profile(profiler)
             profiler = None
@@ -437,7 +439,7 @@ def report(options, results: list[Result]) -> bool:
     )
     print(
         f"judge              loopback, {options.delay * 1000:g} ms per reply, LLM_JUDGE_CONCURRENCY="
-        f"{options.concurrency}, cache off, 1 Celery worker (prefork, -c 1)"
+        f"{options.concurrency}, cache off, 1 Celery worker (prefork, -c {options.worker_processes})"
     )
     print(f"load average       {' '.join(f'{load:.2f}' for load in os.getloadavg())} (1, 5, 15 min) at the end")
     for number, result in enumerate(results, start=1):
@@ -495,7 +497,7 @@ def measure(options, env: dict, workdir: Path) -> int:
     worker = None
     ok = False
     try:
-        worker = start_worker(env, worker_log)
+        worker = start_worker(env, worker_log, options.worker_processes)
         wait_for_worker(worker, worker_log)
         context = {"user": user, "dataset": dataset, "worker": worker, "port": port, "workdir": workdir}
         results = [one_run(options, env, timeout=timeout, **context) for _ in range(options.repeat)]
@@ -525,6 +527,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the LLM server waits before each reply")
     parser.add_argument("--concurrency", type=int, default=32, help="LLM_JUDGE_CONCURRENCY")
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=1,
+        help="the worker's --concurrency: pool children scoring slices side by side, under the one shared cap",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="broker and limiter; FLUSHED")
     parser.add_argument("--repeat", type=int, default=1, help="score the dataset this many times; keep the best")
     parser.add_argument("--timeout", type=float, default=None, help="give up on a run after this many seconds")

@@ -41,6 +41,13 @@ class Dataset(models.Model):
     )
     # Kept with the row so a million-record dataset never needs a COUNT to be described or paged.
     record_count = models.PositiveIntegerField(default=0, editable=False)
+    # The latest version: its number, and where its records start (datasets.versions).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    records_from_id = models.BigIntegerField(default=0, editable=False)
+    # The run others are measured against: GET /runs/compare's default base, and the deltas on run summaries.
+    baseline_run = models.ForeignKey(
+        "runs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(null=True, blank=True)
 
@@ -52,6 +59,36 @@ class Dataset(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DatasetVersion(models.Model):
+    """One upload of a dataset's file. Version 1 is the dataset's first upload (its row is written when version 2
+    is), and the dataset's own fields always describe its latest version.
+
+    A version's records are the dataset's records with ids from `first_record_id` up to the next version's: the
+    versions of one dataset are written one at a time, under the dataset's row lock, after the last one committed,
+    so ids (from one increasing sequence) never interleave between versions, and no record is written afterwards.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    first_record_id = models.BigIntegerField()
+    record_count = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_email = models.EmailField(max_length=254)
+    selected_metrics = models.JSONField(default=dict)
+    structure = models.JSONField(default=list)
+    column_mappings = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dataset", "number"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "number"], name="dataset_version_number_unique")]
+
+    def __str__(self):
+        return f"Version {self.number} of dataset {self.dataset_id}"
 
 
 class Record(models.Model):

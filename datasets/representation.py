@@ -51,6 +51,8 @@ def dataset_summary(dataset: Dataset) -> dict:
             "label": dataset_type.label,
             "description": dataset_type.description,
         },
+        "baseline_run_id": dataset.baseline_run_id,
+        "version": dataset.version,
     }
 
 
@@ -59,15 +61,19 @@ def json_response(data, status: int = 200) -> HttpResponse:
     return HttpResponse(dumps(data), status=status, content_type="application/json")
 
 
-def dataset_records(dataset_id: int, *, after_id: int = 0):
-    return Record.objects.filter(dataset_id=dataset_id, id__gt=after_id).order_by("id").values(*RECORD_COLUMNS)
+def dataset_records(dataset_id: int, *, after_id: int = 0, id_range: tuple[int, int | None] = (0, None)):
+    """The records of one version: ids from id_range[0] up to, not including, id_range[1] (None: no end)."""
+    first, end = id_range
+    records = Record.objects.filter(dataset_id=dataset_id, id__gt=max(after_id, first - 1))
+    records = records if end is None else records.filter(id__lt=end)
+    return records.order_by("id").values(*RECORD_COLUMNS)
 
 
 def _utc_text(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS {column}"""
 
 
-def _record_json_postgres(dataset_id: int) -> Iterator[bytes]:
+def _record_json_postgres(dataset_id: int, id_range: tuple[int, int | None] = (0, None)) -> Iterator[bytes]:
     """Comma-separated record objects, rendered by PostgreSQL and read with COPY in large chunks.
 
     COPY's CSV format with control characters as delimiter and quote leaves JSON text untouched: JSON escapes
@@ -75,10 +81,9 @@ def _record_json_postgres(dataset_id: int) -> Iterator[bytes]:
     """
     columns = ", ".join([*RECORD_COLUMNS[:-2], _utc_text("created_at"), _utc_text("updated_at")])
     table = connection.ops.quote_name(Record._meta.db_table)
-    query = (
-        f"SELECT row_to_json(r) FROM (SELECT {columns} FROM {table} WHERE dataset_id = {int(dataset_id)}) r "
-        "ORDER BY r.id"
-    )
+    first, end = id_range
+    where = f"dataset_id = {int(dataset_id)} AND id >= {int(first)}" + ("" if end is None else f" AND id < {int(end)}")
+    query = f"SELECT row_to_json(r) FROM (SELECT {columns} FROM {table} WHERE {where}) r ORDER BY r.id"
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
     buffer = bytearray()
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
@@ -91,11 +96,11 @@ def _record_json_postgres(dataset_id: int) -> Iterator[bytes]:
         yield bytes(buffer[:-1]).replace(b"\n", b",")
 
 
-def recordjson_chunks(dataset_id: int) -> Iterator[bytes]:
-    """The dataset's records as comma-joined JSON objects in id order, in chunks of whole records."""
+def recordjson_chunks(dataset_id: int, id_range: tuple[int, int | None] = (0, None)) -> Iterator[bytes]:
+    """One version's records as comma-joined JSON objects in id order, in chunks of whole records."""
     if connection.vendor == "postgresql":
-        return _record_json_postgres(dataset_id)
-    return json_chunks(dataset_records(dataset_id).iterator(chunk_size=RECORD_CHUNK))
+        return _record_json_postgres(dataset_id, id_range)
+    return json_chunks(dataset_records(dataset_id, id_range=id_range).iterator(chunk_size=RECORD_CHUNK))
 
 
 def json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
@@ -119,17 +124,25 @@ def array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def stream_dataset(
-    dataset: Dataset, *, minimal: bool = False, runs: Iterable[dict] = (), evaluations: Iterable[dict] = ()
+    dataset: Dataset,
+    *,
+    minimal: bool = False,
+    runs: Iterable[dict] = (),
+    evaluations: Iterable[dict] = (),
+    versions: Iterable[dict] = (),
+    id_range: tuple[int, int | None] | None = None,
 ) -> Iterator[bytes]:
     """The full dataset object, in pieces. `minimal` replaces `records` with `record_count` and leaves the runs'
-    evaluations out (the run summaries, with their progress, stay)."""
-    head = dumps(dataset_summary(dataset))[:-1]
+    evaluations out (the run summaries, with their progress, stay). `id_range`: the records of the version shown
+    (by default the latest)."""
+    id_range = (dataset.records_from_id, None) if id_range is None else id_range
+    head = dumps({**dataset_summary(dataset), "versions": list(versions)})[:-1]
     if minimal:
         yield head + b',"record_count":' + str(dataset.record_count).encode()
         yield b',"runs":[' + b",".join(json_chunks(runs)) + b"]}"
         return
     yield head + b',"records":['
-    yield from array_body(recordjson_chunks(dataset.pk))
+    yield from array_body(recordjson_chunks(dataset.pk, id_range))
     yield b'],"runs":[' + b",".join(json_chunks(runs)) + b'],"evaluations":['
     yield from array_body(json_chunks(evaluations))
     yield b"]}"

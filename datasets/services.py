@@ -1,6 +1,7 @@
 """Dataset writes. Every rule of creation lives here; the API view and the admin both call it."""
 
 import re
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.conf import settings
@@ -22,9 +23,12 @@ from aegis.sharing import (
 )
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_dataset_update, collection_for_linking
-from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits, CsvUpload
+from datasets.baselines import baseline_run_id_for
+from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits
 from datasets.ingest import write_records
 from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
+from datasets.tabular import ProblemLog, TabularUpload
+from datasets.upload_formats import open_upload
 from metrics.selection import normalize_selected_metrics
 from runs.models import Evaluation
 
@@ -61,7 +65,7 @@ def _mapping_error(problems: list[str]) -> BusinessRuleError:
 
 def default_name(filename: str | None) -> str:
     base = (filename or "").rsplit("/", 1)[-1]
-    return re.sub(r"\.csv$", "", base, flags=re.IGNORECASE)
+    return re.sub(r"\.(csv|tsv|xlsx|xlsm|jsonl|ndjson)$", "", base, flags=re.IGNORECASE)
 
 
 def _name_error(
@@ -99,6 +103,25 @@ def _custom_type() -> DatasetType:
     return dataset_type
 
 
+def open_dataset_file(
+    file: BinaryIO, *, column_mappings: dict | None, delimiter: str | None = None, problems: ProblemLog | None = None
+) -> TabularUpload:
+    """The uploaded table (CSV, .xlsx or JSON Lines, told by content), its header read, under the upload limits."""
+    return open_upload(file, column_mappings, csv_limits(), delimiter=delimiter, problems=problems)
+
+
+def file_error(exc: CsvError) -> BusinessRuleError:
+    return BusinessRuleError(f"Invalid {exc.kind}: {exc}", errors={"file": [str(exc)]})
+
+
+@dataclass
+class Upload:
+    """A created dataset and what the upload left out of it."""
+
+    dataset: Dataset
+    ignored_columns: list[str]
+
+
 def dataset_create(
     *,
     user: User | None,
@@ -110,12 +133,41 @@ def dataset_create(
     data_collection_id: int | None = None,
     org: Organization | None = None,
     author_email: str | None = None,
+    delimiter: str | None = None,
 ) -> Dataset:
-    """Create a CUSTOM dataset from a CSV upload, in one transaction.
+    """Create a CUSTOM dataset from an uploaded table, in one transaction (see dataset_upload)."""
+    return dataset_upload(
+        user=user,
+        file=file,
+        filename=filename,
+        selected_metrics=selected_metrics,
+        column_mappings=column_mappings,
+        name=name,
+        data_collection_id=data_collection_id,
+        org=org,
+        author_email=author_email,
+        delimiter=delimiter,
+    ).dataset
+
+
+def dataset_upload(
+    *,
+    user: User | None,
+    file: BinaryIO,
+    filename: str | None,
+    selected_metrics: str,
+    column_mappings: str | None = None,
+    name: str | None = None,
+    data_collection_id: int | None = None,
+    org: Organization | None = None,
+    author_email: str | None = None,
+    delimiter: str | None = None,
+) -> Upload:
+    """Create a CUSTOM dataset from a CSV, .xlsx or JSON Lines upload, in one transaction.
 
     With a user (the API): the caller owns it; sharing comes only from the linked collection. Without a user
     (staff in the admin): an org-only dataset of `org`. Checks run in the documented order: the JSON parts
-    (400), the collection and the dataset type (404), the CSV (400), then the name (400).
+    (400), the collection and the dataset type (404), the file (400), then the name (400).
     """
     metrics = normalize_selected_metrics(decode_json_part(selected_metrics, "selected_metrics"))
     mappings = parse_column_mappings(column_mappings)
@@ -126,11 +178,11 @@ def dataset_create(
     dataset_type = _custom_type()
 
     try:
-        upload = CsvUpload(file, mappings, csv_limits())
+        upload = open_dataset_file(file, column_mappings=mappings, delimiter=delimiter)
         final_name = (name if name not in (None, "") else default_name(filename)).strip()
         name_error = _name_error(name=final_name, user=user, org=org)
         if name_error is not None:
-            for _ in upload.rows():  # a CSV error in the file is reported before a name problem
+            for _ in upload.rows():  # a problem in the file is reported before a name problem
                 pass
             raise name_error
         dataset = Dataset(
@@ -144,12 +196,89 @@ def dataset_create(
             column_mappings=mappings,
             data_collection=collection,
         )
-        return _store(dataset, upload)
+        return Upload(dataset=_store(dataset, upload), ignored_columns=upload.ignored_columns)
     except CsvError as exc:
-        raise BusinessRuleError(f"Invalid CSV: {exc}", errors={"file": [str(exc)]}) from None
+        raise file_error(exc) from None
 
 
-def _store(dataset: Dataset, upload: CsvUpload) -> Dataset:
+def dataset_dry_run(
+    *,
+    user: User,
+    file: BinaryIO,
+    filename: str | None,
+    selected_metrics: str,
+    column_mappings: str | None = None,
+    name: str | None = None,
+    data_collection_id: int | None = None,
+    delimiter: str | None = None,
+) -> dict:
+    """Check an upload as dataset_upload would, storing nothing, and report every problem found.
+
+    The whole file is read (streaming, so memory stays flat), every JSON part decoded; a problem does not stop
+    the check but is logged with its part, line and column (the first MAX_PROBLEMS kept, all counted). A file
+    that is no table at all is the one problem nothing follows.
+    """
+    problems = ProblemLog()
+    metrics = _checked(
+        problems, lambda: normalize_selected_metrics(decode_json_part(selected_metrics, "selected_metrics"))
+    )
+    mappings = _checked(problems, lambda: parse_column_mappings(column_mappings))
+    collection = _checked(
+        problems, lambda: collection_for_linking(user=user, org=None, collection_id=data_collection_id)
+    )
+    org = collection.org if collection is not None and collection.org_id is not None else None
+    report = {"format": None, "encoding": None, "delimiter": None, "row_count": 0, "headers": [], "structure": []}
+    report |= {"mapping": {}, "ignored_columns": []}
+    upload = None
+    try:
+        upload = open_dataset_file(file, column_mappings=mappings or None, delimiter=delimiter, problems=problems)
+        for _ in upload.rows():
+            pass
+    except CsvError as exc:  # no table at all, or one that breaks off (a damaged workbook): nothing follows
+        problems.add(exc.message, line=exc.line, column=exc.column)
+    if upload is not None:
+        report |= {
+            "format": upload.format,
+            "encoding": upload.encoding,
+            "delimiter": upload.delimiter,
+            "row_count": upload.row_count,
+            "headers": upload.headers,
+            "structure": upload.structure,
+            "mapping": upload.mapping(),
+            "ignored_columns": upload.ignored_columns,
+        }
+    final_name = (name if name not in (None, "") else default_name(filename)).strip()
+    name_error = _name_error(name=final_name, user=user, org=org)
+    if name_error is not None:
+        problems.add(str(name_error.detail), part="name")
+    return {
+        "valid": problems.count == 0,
+        **report,
+        "name": final_name,
+        "selected_metrics": metrics,
+        "problem_count": problems.count,
+        "problems": problems.items,
+        "problems_truncated": problems.count > len(problems.items),
+    }
+
+
+def _checked(problems: ProblemLog, check):
+    """The value of a check, or None with its problems logged under the part they name."""
+    try:
+        return check()
+    except (BusinessRuleError, NotFound) as exc:
+        errors = getattr(exc, "errors", None) or {}
+        if isinstance(exc, NotFound):
+            problems.add(str(exc.detail), part="data_collection_id")
+        elif not errors:
+            problems.add(str(exc.detail), part="request")
+        for where, messages in errors.items():
+            for message in messages:
+                problems.add(str(message), part=where.split(".", 1)[0])
+        return None
+
+
+def _store(dataset: Dataset, upload: TabularUpload) -> Dataset:
     """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
     try:
         with transaction.atomic():
@@ -203,6 +332,8 @@ def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
     if "column_mappings" in changes:
         # Metadata only: the stored records were read with the mappings of the upload and are not re-read.
         dataset.column_mappings = validate_column_mappings(changes["column_mappings"])
+    if "baseline_run_id" in changes:
+        dataset.baseline_run_id = baseline_run_id_for(user=user, dataset=dataset, run_id=changes["baseline_run_id"])
 
     sharing_changed = org_id != dataset.org_id or collection != dataset.data_collection
     # Sharing a dataset that sits in the caller's own private collection shares the whole collection with it.
@@ -214,7 +345,7 @@ def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
         and collection.user_id == user.pk
     )
     # Only what changes is written: a concurrent cascade may have moved the dataset since it was read.
-    fields = ["name", "selected_metrics", "column_mappings", "updated_at"]
+    fields = ["name", "selected_metrics", "column_mappings", "baseline_run", "updated_at"]
     fields += ["org"] if org_id != dataset.org_id else []
     fields += ["data_collection"] if collection != dataset.data_collection else []
     dataset.name = name

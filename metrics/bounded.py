@@ -1,15 +1,24 @@
 """Structural evaluations under a wall-clock limit and a memory ceiling, wherever they run.
 
 Scorers run in a supervised pool of evaluator processes (pebble), one pool per process that scores: the web
-process for blocking runs and /evaluate, each Celery worker process otherwise. An evaluator has an address-space
+process for blocking runs and /evaluate, each Celery pool process otherwise. An evaluator has an address-space
 ceiling (METRIC_MEMORY_MB above what it maps at start), refuses network access, and is killed and replaced when
 it overruns METRIC_TIMEOUT_S or dies; the calling process only ever sees a failed evaluation.
+
+Evaluators are forked from a fork server that the scoring process starts, and never outlive that process, even
+killed: the fork server exits with it, and the kernel kills each evaluator, busy or not, as the fork server exits
+(bounded_worker.initialize). shutdown() stops them all and reaps the fork server; a Celery pool process calls it
+when it exits (runs.tasks), so recycled pool processes leave nothing behind.
 
 Work goes out in chunks of evaluations, sized to about TARGET_CHUNK_SECONDS of work each (measured as the call
 goes), so the fast path pays one round trip per hundreds of evaluations; several chunks are in flight, so every
 evaluator stays busy while the caller writes results. A chunk gets the budget of one evaluation: a chunk that
 overruns it (or whose evaluator dies) is scored again one evaluation per task, each with the full budget, which
 finds the hostile one and scores the rest.
+
+An evaluation that cannot come near the limits, a linear metric (MetricSpec.linear_when) on at most
+INLINE_MAX_CHARS of input, is scored in the caller: for cheap metrics the round trip costs more than the scoring
+itself (bench/bounded.py measures both).
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -37,6 +48,9 @@ FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 64, 4, 512  # evaluations per chunk
 TARGET_CHUNK_SECONDS = 0.05
 CHUNK_CHARS = 1_000_000  # what one task carries, at most (a single larger row still goes alone)
 CHUNKS_IN_FLIGHT_PER_WORKER = 3
+# Input of a linear evaluation scored in the caller, at most: the slowest linear metric (sentence counting) takes
+# about 0.1 s on this much on a busy machine, far inside METRIC_TIMEOUT_S, and a few megabytes.
+INLINE_MAX_CHARS = 10_000
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 logger = logging.getLogger(__name__)
@@ -76,6 +90,10 @@ def _get_pool() -> ProcessPool:
                 _stop(_pool)
             _pool = None  # a pool inherited through fork has no threads in this process: just forget it
         if _pool is None:
+            if multiprocessing.current_process().daemon:
+                # multiprocessing refuses children to a daemonic process; a Celery pool process is made able to
+                # start evaluators when it starts (runs.tasks). Anywhere else this is a deployment error.
+                raise RuntimeError("a daemonic process cannot start evaluator processes")
             _pool = ProcessPool(
                 max_workers=workers,
                 initializer=bounded_worker.initialize,
@@ -92,12 +110,25 @@ def _stop(pool: ProcessPool) -> None:
 
 
 def shutdown() -> None:
-    """Stop this process's evaluators (they are started again on the next evaluation)."""
+    """Stop this process's evaluators and their fork server (both start again on the next evaluation)."""
     global _pool, _pool_key
     with _lock:
         if _pool is not None and _pool_key is not None and _pool_key[0] == os.getpid():
             _stop(_pool)
         _pool, _pool_key = None, None
+        _stop_fork_server()
+
+
+def _stop_fork_server() -> None:
+    """Stop and reap this process's fork server, so no zombie is left to whatever process adopts orphans (in a
+    container, often one that never reaps). Any evaluator still alive dies with it (bounded_worker)."""
+    server = multiprocessing.forkserver._forkserver
+    if server._forkserver_pid is None:
+        return
+    with suppress(ProcessLookupError):
+        os.kill(server._forkserver_pid, signal.SIGKILL)
+    with suppress(ChildProcessError, OSError):
+        server._stop()  # closes its pipe and waits for it
 
 
 atexit.register(shutdown)
@@ -194,23 +225,34 @@ def _chunks(work: Iterable[Work], pace: _Pace) -> Iterator[list[Work]]:
         yield chunk
 
 
-def _score_here(work: Iterable[Work]) -> Iterator[Outcome]:
-    for spec, fields, args in work:
-        try:
-            scored = spec.score(fields, args)
-        except registry.MetricInputError as exc:
-            yield None, str(exc), False
-        else:
-            yield scored.result, scored.explanation, True
-
-
 def iter_scores(work: Iterable[Work]) -> Iterator[Outcome]:
-    """The outcome of each (spec, fields, args), in order, as they finish; never raises for a hostile row."""
-    if multiprocessing.current_process().daemon:
-        # A daemonic process (a Celery prefork child) may not start evaluators of its own: it scores in place,
-        # under the worker's task time limit and the scorers' own input bounds.
-        yield from _score_here(work)
-        return
+    """The outcome of each (spec, fields, args), in order, as they finish; never raises for a hostile row.
+
+    Small linear evaluations (MetricSpec.linear_when, at most INLINE_MAX_CHARS of input) are scored here, as
+    nothing they do can approach the limits; every other one goes to the evaluators.
+    """
+    items = list(work)
+    inline = [_is_inline(*item) for item in items]
+    pooled = _score_pooled(item for item, here in zip(items, inline, strict=True) if not here)
+    for item, here in zip(items, inline, strict=True):
+        yield _score_inline(*item) if here else next(pooled)
+
+
+def _is_inline(spec: MetricSpec, fields: Mapping, args: Mapping) -> bool:
+    if spec.linear_when is None or not spec.linear_when(args):
+        return False
+    return sum(len(fields.get(name) or "") for name in spec.inputs) <= INLINE_MAX_CHARS
+
+
+def _score_inline(spec: MetricSpec, fields: Mapping, args: Mapping) -> Outcome:
+    try:
+        scored = spec.score(fields, args)
+    except registry.MetricInputError as exc:
+        return None, str(exc), False
+    return scored.result, scored.explanation, True
+
+
+def _score_pooled(work: Iterable[Work]) -> Iterator[Outcome]:
     timeout, _, workers = _limits()
     window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
     pace = _Pace(timeout)

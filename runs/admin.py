@@ -1,6 +1,12 @@
 from django.contrib import admin
+from django.http import Http404, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from runs.models import Run
+from runs.export import present_columns, stream_csv
+from runs.models import Evaluation, Run
+from runs.report import render_report
 
 
 @admin.register(Run)
@@ -9,4 +15,74 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["run_type"]
     search_fields = ["alias", "author_email"]
     raw_id_fields = ["user", "org", "dataset", "data_collection"]
-    readonly_fields = ["result", "aggregate_results", "total_cost", "is_gte_threshold", "started_at", "finished_at"]
+    readonly_fields = [
+        "result",
+        "aggregate_results",
+        "total_cost",
+        "is_gte_threshold",
+        "started_at",
+        "finished_at",
+        "evaluations_link",
+    ]
+
+    # The run report (aggregates, pass rates, histograms, failures, paged evaluations) under the run's fields.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        if run is not None:
+            html = render_report(
+                run,
+                page=_page_number(request.GET.get("page")),
+                failed_page=_page_number(request.GET.get("failed_page")),
+                csv_url=reverse("admin:runs_run_report_csv", args=[run.pk]),
+                standalone=False,
+            )
+            extra_context = {**(extra_context or {}), "run_report_html": mark_safe(html)}  # noqa: S308  (escaped by the template)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        report_csv = self.admin_site.admin_view(self.report_csv)
+        return [path("<path:object_id>/report.csv", report_csv, name="runs_run_report_csv"), *super().get_urls()]
+
+    def report_csv(self, request, object_id):
+        """The run's CSV report (the API's GET /runs/{id}/download) for staff, who may see every run here."""
+        run = self.get_object(request, object_id)
+        if run is None or not self.has_view_permission(request, run):
+            raise Http404("No such run.")
+        columns = present_columns(run)
+        if not columns:
+            raise Http404("The run has no evaluations.")
+        response = StreamingHttpResponse(stream_csv(run, columns), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="run_{run.pk}_report.csv"'
+        return response
+
+    @admin.display(description="Evaluations")
+    def evaluations_link(self, run):
+        if run.pk is None:
+            return "-"
+        url = reverse("admin:runs_evaluation_changelist") + f"?run__id__exact={run.pk}"
+        return format_html('<a href="{}">{} evaluations</a>', url, run.evaluations.count())
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    """Read-only and paginated: a run's evaluations, linked from the run's page (a run may have millions)."""
+
+    list_display = ["id", "run", "record_index", "metric_shortname", "result", "is_success", "threshold"]
+    # No list filters: each would scan every evaluation for its choices. The run's page links here by run id.
+    list_per_page = 100
+    show_full_result_count = False
+    list_select_related = ["run"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # evaluations belong to their run; its stored aggregates are computed from them
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10**9 else 1

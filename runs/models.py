@@ -31,6 +31,8 @@ class Run(models.Model):
     data_collection = models.ForeignKey(
         "collections_app.DataCollection", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
+    # The dataset version a dataset run scored (null for custom runs).
+    dataset_version = models.PositiveIntegerField(null=True, blank=True)
     threshold = models.PositiveSmallIntegerField(null=True, blank=True)
     model_slug = models.CharField(max_length=64, null=True, blank=True)
     alias = models.CharField(max_length=ALIAS_MAX_LENGTH)

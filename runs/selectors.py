@@ -107,6 +107,7 @@ def run_object(run: Run) -> dict:
         "run_type": run.get_run_type_display(),
         "run_source": run.get_run_source_display(),
         "dataset": run.dataset.name if run.dataset_id else None,
+        "dataset_version": run.dataset_version,
         "data_collection": run.data_collection.name if run.data_collection_id else None,
         "org_id": run.org_id,
         "number_of_metrics": run.metric_count,
@@ -140,6 +141,7 @@ def run_summary(run: Run) -> dict:
         "alias": run.alias,
         "run_type": run.get_run_type_display(),
         "dataset_id": run.dataset_id,
+        "dataset_version": run.dataset_version,
         "data_collection_id": run.data_collection_id,
         "org_id": run.org_id,
         "result": run.result,
@@ -229,9 +231,25 @@ def _visible_dataset_runs(user: User, dataset_id: int) -> QuerySet:
     return Run.objects.visible_to(user).filter(dataset_id=dataset_id)
 
 
-def dataset_run_summaries(user: User, dataset_id: int) -> list[dict]:
-    runs = _visible_dataset_runs(user, dataset_id).select_related("user").order_by("-started_at", "-id")
-    return [run_summary(run) for run in runs]
+def dataset_run_summaries(user: User, dataset_id: int, baseline_run_id: int | None = None) -> list[dict]:
+    """With the dataset's baseline run, each summary also carries its mean delta per metric against it."""
+    runs = list(_visible_dataset_runs(user, dataset_id).select_related("user").order_by("-started_at", "-id"))
+    if baseline_run_id is None:
+        return [run_summary(run) for run in runs]
+    baseline = next((run for run in runs if run.pk == baseline_run_id), None)
+    if baseline is None:  # a baseline the caller cannot see still measures the runs they can
+        baseline = Run.objects.filter(pk=baseline_run_id).only("id", "aggregate_results").first()
+    if baseline is None:
+        return [run_summary(run) for run in runs]
+    return [{**run_summary(run), "baseline_mean_delta": baseline_mean_delta(run, baseline)} for run in runs]
+
+
+def baseline_mean_delta(run: Run, baseline: Run) -> dict:
+    """The difference of the stored per-metric means, for the metrics both runs have; the paired delta, with its
+    interval, is GET /runs/compare."""
+    mine, theirs = run.aggregate_results or {}, baseline.aggregate_results or {}
+    deltas = {name: mine[name] - theirs[name] for name in sorted(mine.keys() & theirs.keys())}
+    return {"baseline_run_id": baseline.pk, "metrics": deltas}
 
 
 def dataset_evaluations(user: User, dataset_id: int) -> Iterator[dict]:

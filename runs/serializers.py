@@ -84,15 +84,21 @@ class CustomMetricObjectInput(serializers.Serializer):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "string", "minLength": 1, "maxLength": 64, "description": "A metric shortname."},
+            {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S", "description": "A metric shortname."},
             {
                 "type": "object",
                 "required": ["metric"],
                 "properties": {
-                    "metric": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "metric": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
                     "metric_args": {"type": "object", "nullable": True},
                     "threshold": {"type": "integer", "minimum": 0, "maximum": 100, "nullable": True},
-                    "model_slug": {"type": "string", "minLength": 1, "maxLength": 64, "nullable": True},
+                    "model_slug": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": r"\S",
+                        "nullable": True,
+                    },
                 },
             },
         ]
@@ -207,6 +213,9 @@ class RunOut(serializers.Serializer):
     run_type = serializers.ChoiceField(choices=["Dataset", "Custom"])
     run_source = StrictCharField()
     dataset = StrictCharField(allow_null=True, help_text="Dataset name.")
+    dataset_version = serializers.IntegerField(
+        allow_null=True, help_text="The dataset version the run scored; null for custom runs."
+    )
     data_collection = StrictCharField(allow_null=True, help_text="Collection name.")
     org_id = serializers.IntegerField(allow_null=True)
     number_of_metrics = serializers.IntegerField()
@@ -285,6 +294,15 @@ class LlmModelOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BaselineDeltaOut(serializers.Serializer):
+    baseline_run_id = serializers.IntegerField()
+    metrics = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="{shortname: mean delta} for the metrics both runs have a mean for (aggregate_results); the paired "
+        "delta with its interval is GET /runs/compare.",
+    )
+
+
 class RunSummaryOut(serializers.Serializer):
     """A run where it is nested (in a dataset or a collection)."""
 
@@ -294,6 +312,7 @@ class RunSummaryOut(serializers.Serializer):
     alias = StrictCharField(allow_null=True)
     run_type = StrictCharField()
     dataset_id = serializers.IntegerField(allow_null=True)
+    dataset_version = serializers.IntegerField(allow_null=True, help_text="The dataset version the run scored.")
     data_collection_id = serializers.IntegerField(allow_null=True)
     org_id = serializers.IntegerField(allow_null=True)
     result = serializers.FloatField(allow_null=True)
@@ -303,3 +322,8 @@ class RunSummaryOut(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     status = serializers.ChoiceField(choices=["pending", "running", "finished", "cancelled"])
     progress = RunProgressOut()
+    baseline_mean_delta = BaselineDeltaOut(
+        required=False,
+        help_text="In GET /datasets/{id} when the dataset has a baseline run: this run's mean per metric minus the "
+        "baseline's.",
+    )

@@ -46,7 +46,8 @@ def run_create_from_dataset(
     check_model_slugs(model_slug)
     model_slug = model_slug or DEFAULT_MODEL_SLUG
     plans = dataset_plans(dataset=dataset, metric_args=metric_args, model_slug=model_slug)
-    records = Record.objects.filter(dataset_id=dataset.pk)
+    # The latest version's records (datasets.versions); the version is read again under the lock below.
+    records = Record.objects.filter(dataset_id=dataset.pk, id__gte=dataset.records_from_id)
     record_count = records.count()
     if record_count == 0:
         raise NotFound(f"Dataset {dataset.pk} has no records.")
@@ -58,13 +59,15 @@ def run_create_from_dataset(
     borrowed = dataset.user_id != user.pk and user.org_id is not None
     org_id = dataset.org_id or (collection.org_id if collection else None) or (user.org_id if borrowed else None)
     with transaction.atomic():
-        _hold_dataset(dataset)
+        version, records_from_id = _hold_dataset(dataset)
+        records = Record.objects.filter(dataset_id=dataset.pk, id__gte=records_from_id)
         run = _save_run(
             user=user,
             run_type=Run.RunType.DATASET,
             alias=alias,
             alias_base=dataset.name,
             dataset=dataset,
+            dataset_version=version,
             collection=collection,
             org_id=org_id,
             threshold=threshold,
@@ -188,17 +191,20 @@ def _hold_collection(collection: DataCollection | None) -> int | None:
     return held["org_id"]
 
 
-def _hold_dataset(dataset: Dataset) -> None:
+def _hold_dataset(dataset: Dataset) -> tuple[int, int]:
     """Inside the creating transaction: the dataset (and its collection, first) held until the run is in, so that
-    deleting either waits for the run instead of failing on it, or the run failing at commit."""
+    deleting either waits for the run instead of failing on it, or the run failing at commit. Returns the version
+    held (a new version waits for the run) and where its records start."""
     collection_id = dataset.data_collection_id
     collection_gone = collection_id is not None and lock_row(DataCollection, collection_id) is None
-    held = lock_row(Dataset, dataset.pk, strength=KEY_SHARE, fields=("data_collection_id",))
+    fields = ("data_collection_id", "version", "records_from_id")
+    held = lock_row(Dataset, dataset.pk, strength=KEY_SHARE, fields=fields)
     if held is None:
         raise BusinessRuleError(f"Dataset {dataset.pk} not found.", errors={"dataset_id": ["not found"]})
     if collection_gone or held["data_collection_id"] != collection_id:
         message = f"Dataset {dataset.pk} moved to another data collection while this request ran; send it again."
         raise BusinessRuleError(message, errors={"dataset_id": ["changed"]})
+    return held["version"], held["records_from_id"]
 
 
 def _check_credits(user: User, estimated_cost: Decimal) -> None:

@@ -17,12 +17,14 @@ What brings work back after a fault:
 """
 
 import logging
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_process_shutdown
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
@@ -32,7 +34,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from metrics import registry
+from metrics import bounded, registry
 from runs.models import Evaluation, Run
 from runs.scoring import finish_run_if_complete, score_slice
 
@@ -66,6 +68,27 @@ def score_evaluations(run_id: int, first_id: int, last_id: int) -> int:
         scored = score_slice(run_id=run_id, first_id=first_id, last_id=last_id, specs=registry.REGISTRY)
         finish_run_if_complete(run_id)
     return scored
+
+
+# The evaluators of a Celery pool process (metrics.bounded). multiprocessing sees a prefork pool process through
+# billiard's record of it, which it must be able to start children from:
+# - the record says daemonic, and multiprocessing refuses a daemon children because it cannot clean up after them
+#   when it dies. The evaluators need no cleanup (they and their fork server die with the pool process, killed or
+#   not), and the flag serves nothing else in the process itself (its parent keeps its own record of the child);
+# - a new process is sent its parent's authentication key, which multiprocessing pickles only in its own type.
+# On a normal exit (max-tasks-per-child, a warm shutdown) the evaluators are stopped and reaped.
+
+
+@worker_process_init.connect
+def _let_the_pool_process_start_evaluators(**kwargs) -> None:
+    current = multiprocessing.current_process()
+    current.daemon = False
+    current._config["authkey"] = multiprocessing.process.AuthenticationString(current.authkey)
+
+
+@worker_process_shutdown.connect
+def _stop_the_evaluators(**kwargs) -> None:
+    bounded.shutdown()
 
 
 @shared_task(name="runs.resume_unfinished_runs")
@@ -117,11 +140,8 @@ def being_scored(run_id: int) -> bool:
 # Slicing.
 
 
-def id_slices(run_id: int, *, size: int | None = None, pending_only: bool = False) -> list[tuple[int, int]]:
-    evaluations = Evaluation.objects.filter(run_id=run_id)
-    if pending_only:
-        evaluations = evaluations.filter(is_success__isnull=True)
-    bounds = evaluations.aggregate(first=Min("id"), last=Max("id"))
+def id_slices(run_id: int, *, size: int | None = None) -> list[tuple[int, int]]:
+    bounds = Evaluation.objects.filter(run_id=run_id).aggregate(first=Min("id"), last=Max("id"))
     if bounds["first"] is None:
         return []
     size = size or SLICE_IDS
@@ -181,21 +201,27 @@ def after_response(job) -> None:
         jobs.append(job)
 
 
-def _dispatch(run_id: int) -> bool:
+def _dispatch(run_id: int, *, resuming: bool = False) -> bool:
     """False when the run's slices could not be handed to the broker (the run stays pending)."""
     if settings.CELERY_BROKER_URL:
-        return _queue(run_id)
+        return _queue(run_id, resuming=resuming)
     after_response(lambda: _score(run_id, score_evaluations))
     return True
 
 
-def _queue(run_id: int) -> bool:
-    """Hand the run's pending slices to the broker; False when it cannot be reached.
+def _queue(run_id: int, *, resuming: bool) -> bool:
+    """Hand the run's slices to the broker (when resuming, those with evaluations still pending); False when the
+    broker cannot be reached.
 
     The run is already saved, so a broker that is down or hung costs the request a bounded wait (the publish
     timeouts in settings) and one log line, not an error: the sweeper queues the run once the broker is back.
+    Resumed slices keep the bounds of the first ones, so a copy of an old slice still in the broker and its
+    resumed twin share one lease.
     """
-    slices = id_slices(run_id, size=worker_slice_ids(run_id), pending_only=True)
+    slices = id_slices(run_id, size=worker_slice_ids(run_id))
+    if resuming:
+        pending = Evaluation.objects.filter(run_id=run_id, is_success__isnull=True)
+        slices = [(first, last) for first, last in slices if pending.filter(id__gte=first, id__lte=last).exists()]
     if not slices:
         finish_run_if_complete(run_id)
         return True
@@ -226,7 +252,7 @@ def resume_unfinished_runs(*, older_than: timedelta) -> list[int]:
         key = f"runs:resumed:{run_id}:{started_at.timestamp()}"
         if not cache.add(key, True, int(older_than.total_seconds())):
             continue
-        if _dispatch(run_id):
+        if _dispatch(run_id, resuming=True):
             resumed.append(run_id)
         else:
             cache.delete(key)  # the next sweep tries again

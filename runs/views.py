@@ -1,24 +1,24 @@
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from aegis.exceptions import RequestShapeError
 from aegis.idempotency import idempotent
 from aegis.pagination import EnvelopePagination
-from aegis.params import bool_param, int_param, str_param
+from aegis.params import MAX_QUERY_INT, bool_param, int_param, str_param
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
 from aegis.schema import errors
-from aegis.views import validated
+from aegis.views import APIView, validated
 from datasets.representation import array_body, dumps, json_chunks, json_response
 from runs import lifecycle, services
 from runs.export import present_columns, stream_csv
 from runs.models import Run
+from runs.report import render_report
 from runs.selectors import (
     cost_text,
     evaluation_item,
@@ -205,6 +205,44 @@ class RunDownloadView(APIView):
         return response
 
 
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+class RunReportView(APIView):
+    """The run report as an HTML page for a person (from a browser session, the CLI or Swagger)."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # The page is written by the view itself; an error stays the API's JSON body.
+        return (JSONRenderer(), JSONRenderer.media_type)
+
+    @extend_schema(
+        summary="The run report as an HTML page",
+        description="Per metric: the mean score, the pass rate against the thresholds and a histogram of scores "
+        "(inline SVG); then the failed evaluations with their explanations and the evaluations, each paged by 50, "
+        "and a link to the CSV report (GET /runs/{id}/download). Self-contained: nothing is fetched.",
+        parameters=[
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="Page of the evaluations."),
+            OpenApiParameter(
+                "failed_page", {"type": "integer", "minimum": 1}, description="Page of the failed evaluations."
+            ),
+        ],
+        responses={(200, "text/html"): OpenApiTypes.STR, **errors(401, 404, 422)},
+    )
+    def get(self, request, id):
+        run = run_get_visible(user=request.user, run_id=parse_object_id(id))
+        html = render_report(
+            run,
+            page=int_param(request, "page", default=1, minimum=1, maximum=10**9),
+            failed_page=int_param(request, "failed_page", default=1, minimum=1, maximum=10**9),
+            csv_url=reverse("run-download", kwargs={"id": run.pk}),
+            request=request,
+            standalone=True,
+        )
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = REPORT_CSP
+        return response
+
+
 class LlmModelListView(APIView):
     @extend_schema(summary="List the model catalog", responses={200: LlmModelOut(many=True), **errors(401)})
     def get(self, request):
@@ -230,9 +268,15 @@ class RunListView(APIView):
     @extend_schema(
         summary="List the runs you can see, newest first",
         parameters=[
-            OpenApiParameter("dataset_id", {"type": "integer", "minimum": 1}, description="Runs of this dataset."),
             OpenApiParameter(
-                "data_collection_id", {"type": "integer", "minimum": 1}, description="Runs in this collection."
+                "dataset_id",
+                {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT},
+                description="Runs of this dataset.",
+            ),
+            OpenApiParameter(
+                "data_collection_id",
+                {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT},
+                description="Runs in this collection.",
             ),
             OpenApiParameter("run_type", str, enum=["dataset", "custom"]),
             OpenApiParameter("status", str, enum=STATUSES),
@@ -267,14 +311,14 @@ class RunEvaluationsView(APIView):
         parameters=[
             OpenApiParameter(
                 "after_id",
-                {"type": "integer", "minimum": 0},
+                {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT},
                 description="Only evaluations with a larger id: keyset paging, fast at any depth.",
             ),
             OpenApiParameter("metric", str, description="A metric shortname."),
             OpenApiParameter("is_success", bool, description="false: the evaluations that failed (not low scores)."),
             OpenApiParameter("is_gte_threshold", bool, description="Whether the result reached its threshold."),
-            OpenApiParameter("record_index_min", {"type": "integer", "minimum": 0}),
-            OpenApiParameter("record_index_max", {"type": "integer", "minimum": 0}),
+            OpenApiParameter("record_index_min", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}),
+            OpenApiParameter("record_index_max", {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_INT}),
         ],
         responses={200: EvaluationOut(many=True), **errors(401, 404, 422)},
     )

@@ -1,12 +1,18 @@
-"""The one HTTP wrapper: `<url>/api/v1`, the Bearer key, timeouts, and every failure turned into a CliError."""
+"""The one HTTP wrapper: `<url>/api/v1`, the Bearer key, timeouts, and every failure turned into a CliError.
+
+Creates carry an `Idempotency-Key`, the same on every attempt, and a `429` (or a `503`, or the `409` of a key whose
+first request is still running) is tried again after its `Retry-After`, so a retried create never creates twice.
+"""
 
 import contextlib
 import json
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 
 import httpx
 
-from aegis_cli import __version__
+from aegis_cli import __version__, output
 from aegis_cli.config import Settings
 from aegis_cli.errors import EXIT_API, EXIT_CONNECTION, CliError
 
@@ -59,9 +65,38 @@ def is_unsupported(error: CliError) -> bool:
     return error.status == 405 or (error.status == 404 and error.detail in (None, ROUTE_NOT_FOUND))
 
 
+# The creates of the API (POST): each attempt of one command's create sends the same Idempotency-Key.
+CREATE_PATHS = frozenset({"/datasets", "/data-collections", "/runs/dataset", "/runs/custom", "/evaluate"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Statuses that mean "the same request later": too many requests, the database away for a moment, or (with an
+# Idempotency-Key) the first attempt still running. Only with a Retry-After the server chose.
+RETRIED_STATUSES = frozenset({429, 503, 409})
+MAX_ATTEMPTS = 6
+MAX_WAIT_S = 60.0
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before trying `response`'s request again, or None when it is not one to try again."""
+    if response.status_code not in RETRIED_STATUSES:
+        return None
+    if response.status_code == 409 and IDEMPOTENCY_HEADER not in response.request.headers:
+        return None
+    raw = response.headers.get("Retry-After", "").strip()
+    if not raw.isdigit():
+        return None
+    return min(float(raw), MAX_WAIT_S)
+
+
 class ApiClient:
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings
+        self._sleep = sleep
         self.base_url = api_base(settings.url)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -79,11 +114,26 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
-    def _headers(self, minimal: bool, extra: dict | None) -> dict:
+    def _headers(self, method: str, path: str, minimal: bool, extra: dict | None) -> dict:
         headers = dict(extra or {})
         if minimal:
             headers["Prefer"] = "return=minimal"
+        if method == "POST" and path in CREATE_PATHS:
+            headers.setdefault(IDEMPOTENCY_HEADER, str(uuid.uuid4()))
         return headers
+
+    def _send(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        """`send()` until the answer is not one to try again later, waiting as the server says between attempts."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            response = send()
+            wait = retry_after(response)
+            if wait is None or attempt == MAX_ATTEMPTS:
+                return response
+            response.read()
+            response.close()
+            output.note(f"HTTP {response.status_code}: trying again in {wait:g}s ({attempt}/{MAX_ATTEMPTS - 1})")
+            self._sleep(wait)
+        raise AssertionError("unreachable")
 
     def _transport_error(self, exc: httpx.TransportError) -> CliError:
         if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
@@ -115,8 +165,9 @@ class ApiClient:
         **kwargs,
     ):
         """The decoded JSON body, or None for an empty one (204)."""
+        headers = self._headers(method, path, minimal, headers)
         try:
-            response = self._http.request(method, path, headers=self._headers(minimal, headers), **kwargs)
+            response = self._send(lambda: self._http.request(method, path, headers=headers, **kwargs))
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
         self._check(response)
@@ -157,8 +208,13 @@ class ApiClient:
     def stream(self, method: str, path: str, **kwargs) -> Iterator[httpx.Response]:
         """A response whose body is read by the caller, chunk by chunk (downloads)."""
         try:
-            with self._http.stream(method, path, **kwargs) as response:
+            response = self._send(
+                lambda: self._http.send(self._http.build_request(method, path, **kwargs), stream=True)
+            )
+            try:
                 self._check(response)
                 yield response
+            finally:
+                response.close()
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None

@@ -195,13 +195,34 @@ def test_an_api_error_with_json_is_a_json_object_on_stderr(server):
 
 
 @live
-def test_dry_run_says_the_server_cannot_validate_and_exits_2(server, cli_env):
-    if resolve("/api/v1/datasets/validate").url_name != "dataset-detail":  # "validate" is read as a dataset id
-        pytest.skip("this server validates uploads: --dry-run is no longer refused")
-    result = aegis("upload", write_csv(cli_env), "-m", "exact_match", "--dry-run", expect=2)
+def test_dry_run_checks_the_upload_and_stores_nothing(server, cli_env):
+    result = aegis("upload", write_csv(cli_env), "-m", "exact_match:70", "--dry-run")
+    assert "set.csv would be accepted: 3 records" in result.stdout
+    assert "Nothing was stored" in result.stdout
 
-    assert "cannot check an upload without storing it" in result.stderr
+    bad = write_csv(cli_env, "prompt,output\nq1,a,b\n", name="ragged.csv")
+    refused = aegis("upload", bad, "-m", "1:70", "--dry-run", expect=1)
+    assert "ragged.csv would be refused: 1 problem(s)" in refused.stderr
+    assert "[file] line 2" in refused.stderr
+
+    report = json.loads(aegis("--json", "upload", write_csv(cli_env), "-m", "1:70", "--dry-run").stdout)
+    assert (report["valid"], report["row_count"], report["problems"]) == (True, 3, [])
     assert not Dataset.objects.exists()
+
+
+@live
+def test_creates_carry_an_idempotency_key_and_wait_out_a_429(server, cli_env, settings, alice):
+    from accounts.models import IdempotencyKey
+
+    settings.THROTTLE_CREATE_RATE = "1/s"
+    first = aegis("upload", write_csv(cli_env, name="one.csv"), "-m", "1:70")
+    second = aegis("upload", write_csv(cli_env, name="two.csv"), "-m", "1:70")
+
+    assert "HTTP 429" not in first.stderr
+    assert "HTTP 429: trying again in 1s (1/5)" in second.stderr
+    assert sorted(Dataset.objects.values_list("name", flat=True)) == ["one", "two"]
+    # One key per command, the same on both attempts of the second: the 429 was not kept, the retry created once.
+    assert IdempotencyKey.objects.filter(user=alice).count() == 2
 
 
 # Datasets

@@ -33,6 +33,7 @@ def test_spec_example_returns_201_with_the_exact_shape(alice_api, alice):
     assert list(data) == [
         "id", "user", "dataset_type_id", "author_email", "name", "selected_metrics", "structure",
         "column_mappings", "data_collection_id", "org_id", "created_at", "updated_at", "dataset_type",
+        "baseline_run_id", "version", "versions",  # additions to the spec's shape (baselines, versions)
         "records", "runs", "evaluations",
     ]  # fmt: skip
     assert data["user"] == {"id": alice.pk, "email": "alice@acme.test"}

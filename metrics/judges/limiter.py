@@ -2,9 +2,10 @@
 
 With Redis configured the cap is shared by every process (leases in a sorted set, so a killed process's slots
 expire instead of leaking); otherwise it holds per process. A limiter serves one judging session (one event loop)
-and first takes one of the session's own slots for the model. Waiting for that needs no polling, so only callers
-holding one poll for the shared slot, and none do while the session alone fills the cap; without it, evaluations
-that ask several questions at once would poll for every question they cannot send yet.
+and first takes one of the session's own slots for the model. Waiting for that needs no polling, and of the
+callers holding one, only the first in line polls for the shared slot (the others wait for it, event-driven): a
+session that cannot fill the cap alone then costs one poll per period, not one per waiting call, and none while
+it alone fills the cap.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class _SessionSlots:
     def __init__(self, limit: int):
         self.limit = limit
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._lines: dict[str, asyncio.Lock] = {}
+
+    def first_in_line(self, name: str) -> asyncio.Lock:
+        """Held by the one caller polling for the shared slot of `name`; the next in line takes it when it is done."""
+        return self._lines.setdefault(name, asyncio.Lock())
 
     @asynccontextmanager
     async def held(self, name: str):
@@ -62,7 +68,7 @@ class LocalLimiter:
         self.session = _SessionSlots(limit)
 
     async def acquire(self, name: str) -> str:
-        async with self.session.held(name):
+        async with self.session.held(name), self.session.first_in_line(name):
             while True:
                 with self._lock:
                     if self._in_flight[name] < self.limit:
@@ -97,7 +103,7 @@ class RedisLimiter:
 
     async def acquire(self, name: str) -> str:
         lease = secrets.token_hex(8)
-        async with self.session.held(name):
+        async with self.session.held(name), self.session.first_in_line(name):
             while True:
                 now = time.time()
                 expires = now + self.lease_seconds

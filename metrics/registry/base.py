@@ -92,6 +92,10 @@ class MetricSpec:
     judge_scorer: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     # Rules that involve several arguments together; returns problem phrases that name the argument.
     args_check: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False, repr=False)
+    # True when, with these arguments, scoring is linear in the input with a small constant (no user pattern, no
+    # unordered pairing, no library parser): on a small input such an evaluation is scored in the caller, without
+    # the round trip to an evaluator process (see metrics.bounded). None: always in an evaluator.
+    linear_when: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False, repr=False)
 
     def arg(self, name: str) -> Arg | None:
         for candidate in self.args:
@@ -132,6 +136,10 @@ class MetricSpec:
 
 
 # Helpers used by the metric modules.
+
+
+def always(args: Mapping[str, Any]) -> bool:
+    return True
 
 
 def pass_fail(passed: bool, explanation: str) -> Score:

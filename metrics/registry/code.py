@@ -45,6 +45,23 @@ def dialect_problem(value: Any) -> str | None:
     return None
 
 
+def _unchecked_command(statement) -> str | None:
+    """The keyword of an opaque command in `statement`, or None.
+
+    What sqlglot cannot parse after a leading keyword it keeps as a Command holding the rest as raw text,
+    unchecked: garbage such as "CREATE TRIGGER ((((" would pass, so such a statement is not vouched for. A bare
+    keyword command (BEGIN, VACUUM, UNLOCK TABLES) has no unchecked text and stands.
+    """
+    from sqlglot import exp
+
+    for command in statement.find_all(exp.Command):
+        rest = command.args.get("expression")
+        text = rest.this if isinstance(rest, exp.Expression) else rest
+        if text is not None and str(text).strip():
+            return " ".join(f"{command.this} {text}".split()[:2])[:40]
+    return None
+
+
 def score_is_valid_sql(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
     import sqlglot
     from sqlglot import exp
@@ -65,6 +82,8 @@ def score_is_valid_sql(record: Mapping[str, str | None], args: Mapping[str, Any]
         # sqlglot also parses bare expressions ("foo", "1 + 1", "hello world" as an alias); those are not statements.
         if isinstance(statement, exp.Condition | exp.Alias | exp.Star | exp.Identifier):
             return pass_fail(False, f"output is an expression, not a {dialect} SQL statement")
+        if (keyword := _unchecked_command(statement)) is not None:
+            return pass_fail(False, f"output has a statement whose {dialect} syntax is not checked ({keyword} ...)")
     return pass_fail(True, f"output is valid {dialect} SQL ({len(statements)} statement(s))")
 
 
@@ -91,7 +110,9 @@ SPECS = [
         category=STRUCTURAL,
         description=(
             "Passes when the output parses as one or more SQL statements in the chosen dialect (sqlglot names, "
-            "syntax only). Bare expressions and empty output score 0."
+            "syntax only). Bare expressions and empty output score 0, and so does a statement whose syntax sqlglot "
+            "does not check (it keeps the text after the keyword as an opaque command: e.g. CREATE TRIGGER in "
+            "most dialects, PRINT in tsql)."
         ),
         default_threshold=100,
         inputs=("output",),

@@ -1,10 +1,16 @@
 """Count metrics: characters, words, sentences and paragraphs within optional bounds.
 
 Shared rules: a word is a whitespace-separated token (or a token between custom delimiters), with
-punctuation stripped from its ends when requested; a token made only of punctuation is not a word. A sentence
-ends at . ! ? or an ellipsis followed by whitespace, at a CJK 。！？, at a blank line, or at the end of the
-text. A paragraph is a block of text separated from the next by a blank line. Everything is counted in Unicode
-code points, exactly as given. Empty output counts as 0 of everything.
+punctuation stripped from its ends when requested; a token made only of punctuation is not a word. A paragraph
+is a block of text separated from the next by a blank line. Everything is counted in Unicode code points,
+exactly as given. Empty output counts as 0 of everything.
+
+Sentences (SENTENCE_RULE, shown in sent_ct_match's description): a sentence ends at a run of . ! ? or …,
+with any closing quotes or brackets after it, followed by white space; at a CJK 。！？ (no space needed); at a
+blank line; or at the end of the text. Except: a period after a title (Mr. Dr. Prof. St. ...) or a capital
+initial (J.) never ends one; a period after another abbreviation (etc. e.g. a.m. ...) or a word with inner
+periods (U.S.) ends one only before a capitalised word; and a terminator inside
+closing quotes or brackets followed by a lowercase word ("Stop!" he said) does not end one.
 """
 
 from __future__ import annotations
@@ -15,12 +21,28 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Arg, MetricSpec, Score, within_bounds
+from .base import Arg, MetricSpec, Score, always, within_bounds
 from .patterns import pattern_problem, run_pattern
 
 STRUCTURAL = "Structural"
-# CJK full stops end a sentence even without a following space, as those scripts use none.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n[ \t\r\f\v]*\n\s*")
+SENTENCE_RULE = (
+    "A sentence ends at . ! ? or … (with any closing quotes or brackets) followed by white space, at a CJK "
+    "。！？, at a blank line or at the end of the text; a period after a title (Mr. Dr. Prof.) or an initial "
+    "(J.) never ends one, one after another abbreviation (etc. e.g. a.m. U.S.) only before a capitalised word, "
+    'and a terminator in closing quotes before a lowercase word ("Stop!" he said) does not.'
+)
+_CLOSERS = "\"'\u201d\u2019)\\]}\u00bb\u300d\u300f"
+# Candidate sentence ends; CJK full stops end a sentence even without a following space, as those scripts use none.
+_SENTENCE_END = re.compile(
+    rf"(?P<stop>[.!?\u2026]+)(?P<closers>[{_CLOSERS}]*)(?=\s)|[\u3002\uff01\uff1f]+[{_CLOSERS}]*|\n[ \t\r\f\v]*\n"
+)
+_NEXT_WORD = re.compile(r"\s*(\S?)")
+# Word lists kept in one string each, easier to read and extend than a column of literals.
+_TITLE_WORDS = "mr mrs ms mx dr prof sr jr st mt messrs mme mlle gen col capt lt sgt rev hon gov sen rep pres"
+_ABBREVIATION_WORDS = "etc vs cf approx ca dept est fig al eg ie am pm jan feb mar apr jun jul aug sep sept oct nov dec"
+TITLES = frozenset(_TITLE_WORDS.split())
+ABBREVIATION_WINDOW = 40
+ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 ASCII_PUNCTUATION = frozenset(string.punctuation)
 
@@ -28,6 +50,15 @@ ASCII_PUNCTUATION = frozenset(string.punctuation)
 def is_punctuation(char: str) -> bool:
     # Unicode punctuation plus the ASCII symbols people call punctuation ($, +, <, =, >, ^, `, |, ~).
     return char in ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
+
+
+def _without(argument: str):
+    """Linear unless the user's regular expression `argument` is set."""
+
+    def linear(args: Mapping[str, Any]) -> bool:
+        return not args.get(argument)
+
+    return linear
 
 
 def _strip_punctuation(token: str) -> str:
@@ -52,8 +83,33 @@ def split_words(text: str, exclude_punctuation: bool = True, delimiters: str | N
     return [token for token in tokens if token]
 
 
+def _ends_sentence(text: str, end: re.Match) -> bool:
+    """Whether the candidate `end` closes a sentence (the exceptions of SENTENCE_RULE)."""
+    if end["stop"] is None:
+        return True  # a CJK full stop or a blank line
+    following = _NEXT_WORD.match(text, end.end())[1]
+    if end["closers"]:
+        return not following.islower()
+    if end["stop"] != ".":
+        return True
+    # Only the last few characters can matter: no abbreviation is longer, and a bounded look keeps this linear.
+    before = text[max(0, end.start() - ABBREVIATION_WINDOW) : end.start()]
+    word = "" if not before or before[-1].isspace() else before.split()[-1]
+    word = word.lstrip(_CLOSERS + "([{\u201c\u2018\u00ab")
+    if word.lower() in TITLES or (len(word) == 1 and word.isupper()):
+        return False
+    abbreviated = word.lower().replace(".", "") in ABBREVIATIONS or "." in word
+    return following.isupper() or not abbreviated
+
+
 def split_sentences(text: str) -> list[str]:
-    return [part for part in SENTENCE_BREAK.split(text) if part.strip()]
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if _ends_sentence(text, end):
+            sentences.append(text[start : end.end()])
+            start = end.end()
+    sentences.append(text[start:])
+    return [sentence for sentence in sentences if sentence.strip()]
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -142,6 +198,7 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_char_ct_match,
+        linear_when=_without("custom_exclude_pattern"),
     ),
     MetricSpec(
         id=17,
@@ -162,6 +219,7 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_par_ct_match,
+        linear_when=always,
     ),
     MetricSpec(
         id=19,
@@ -170,8 +228,7 @@ SPECS = [
         category=STRUCTURAL,
         description=(
             "Passes when the number of sentences with at least min_words_in_sentence words lies within the "
-            "bounds; 100 when no bound is set. Sentences are split by rule (abbreviations such as 'e.g.' may "
-            "end one)."
+            "bounds; 100 when no bound is set. " + SENTENCE_RULE
         ),
         default_threshold=100,
         inputs=("output",),
@@ -181,6 +238,7 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_sent_ct_match,
+        linear_when=always,
     ),
     MetricSpec(
         id=21,
@@ -213,5 +271,6 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_word_ct_match,
+        linear_when=_without("custom_delimiters"),
     ),
 ]

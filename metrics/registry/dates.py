@@ -72,6 +72,11 @@ def _parse_lenient(text: str) -> ParsedDate | None:
     return ParsedDate(first.hour == second.hour, first.tzinfo is not None, "a recognisable date")
 
 
+def _few_formats(args: Mapping[str, Any]) -> bool:
+    # Each allowed format is one strptime attempt: a long list is not a small evaluation.
+    return len(args.get("allowed_formats") or ()) <= 20
+
+
 def score_is_date(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
     text = record["output"]
     if not text.strip():
@@ -126,5 +131,6 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_is_date,
+        linear_when=_few_formats,
     ),
 ]

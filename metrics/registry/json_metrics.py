@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Arg, MetricSpec, Score, ensure_size, pass_fail
+from .base import Arg, MetricSpec, Score, always, ensure_size, pass_fail
 from .matching import Budget, Interner, match_unordered
 
 STRUCTURAL = "Structural"
@@ -122,6 +122,10 @@ def json_matches(golden: Any, output: Any, ignore_order: bool, ignore_extra_keys
     return JsonComparison(ignore_order, ignore_extra_keys).matches(golden, output)
 
 
+def _ordered(args: Mapping[str, Any]) -> bool:
+    return not args.get("ignore_order", False)
+
+
 def score_json_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
     try:
         output = parse_json("output", record["output"])
@@ -197,6 +201,7 @@ SPECS = [
         ),
         is_active=True,
         scorer=score_json_equal,
+        linear_when=_ordered,
     ),
     MetricSpec(
         id=11,
@@ -212,6 +217,7 @@ SPECS = [
         args=(),
         is_active=True,
         scorer=score_is_valid_json,
+        linear_when=always,
     ),
     MetricSpec(
         id=15,
@@ -220,13 +226,23 @@ SPECS = [
         category=STRUCTURAL,
         description=(
             "Passes when the output is valid JSON that conforms to `schema` under the chosen validator. Without a "
-            "schema the score is always 0. Formats are not asserted. A $ref must point inside the schema: remote and "
-            "file references are never fetched and make the evaluation an error."
+            "schema the score is always 0. The boolean schemas true and false are schemas too. Formats are not "
+            "asserted; patterns run on the regex engine, which knows Unicode property escapes such as \\p{Letter}. "
+            "An invalid schema is refused with 400 when the arguments are checked, so it is never scored. A $ref "
+            "must point inside the schema: remote and file references are never fetched, and following one makes "
+            "that evaluation an error."
         ),
         default_threshold=100,
         inputs=("output",),
         args=(
-            Arg("schema", "object", description="The JSON Schema the output must satisfy."),
+            Arg(
+                "schema",
+                "object|boolean",
+                description=(
+                    "The JSON Schema the output must satisfy (an object, or true/false). A schema that is not valid "
+                    "for the chosen validator is refused with 400, like any invalid argument."
+                ),
+            ),
             Arg(
                 "validator",
                 "string",

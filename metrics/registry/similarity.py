@@ -1,23 +1,34 @@
-"""Reference-overlap metrics: BLEU (sacrebleu) and ROUGE (rouge-score)."""
+"""Reference-overlap metrics: BLEU (sacrebleu) and ROUGE (scored as rouge-score scores it).
+
+ROUGE tokenisation is rouge-score's on ASCII text, exactly: lowercase (unless case_sensitive), split on every
+character that is not a letter or digit (so "user_id" is two words), stem words longer than 3 characters with
+NLTK's default Porter stemmer. rouge-score deletes every other character, so it cannot score text beyond ASCII at
+all; here a word is a run of Unicode letters, combining marks and digits, and each Han, Hiragana or Katakana
+character is a word of its own (those scripts put no spaces between words). Text is not normalised (a
+precomposed "é" and "e" + combining accent are different words). The scores are rouge-score's formulas: the F1
+of clipped n-gram counts for ROUGE-N (any N, as n-grams are named by doubling rather than built one by one) and of
+the longest common subsequence for ROUGE-L.
+"""
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
+
+import regex
 
 from .base import Arg, MetricInputError, MetricSpec, Score, ensure_size
 
 STRUCTURAL = "Structural"
 # ROUGE-L over two texts this long takes about a second here; rouge-score's own quadratic table would take hours.
 MAX_ROUGE_L_WORDS = 50_000
-WORD_PATTERN = re.compile(r"\w+")
-
-
-def _require_reference(record: Mapping[str, str | None]) -> None:
-    if not record["golden_answer"].strip():
-        raise MetricInputError("golden_answer is empty, so there is no reference to compare with")
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}"
+WORD_PATTERN = regex.compile(rf"[{_UNSPACED}]|(?:(?![{_UNSPACED}])[\p{{L}}\p{{M}}\p{{N}}])+")
+STEMMED_MIN_LENGTH = 4  # rouge-score stems only words longer than 3 characters
+# Up to this N, n-grams are tuples of words, as rouge-score builds them; beyond it, names (see ngram_names).
+TUPLE_NGRAMS_UP_TO = 16
 
 
 @cache
@@ -29,7 +40,6 @@ def _bleu(smoothing: bool, case_sensitive: bool):
 
 
 def score_bleu(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    _require_reference(record)
     ensure_size("output", record["output"])
     ensure_size("golden_answer", record["golden_answer"])
     bleu = _bleu(args.get("smoothing", True), args.get("case_sensitive", False))
@@ -37,47 +47,94 @@ def score_bleu(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Sco
     return Score(result, f"BLEU-4 {result:.2f} against golden_answer")
 
 
-class _Tokenizer:
-    """Unicode-aware tokenizer for rouge-score, whose default one drops non-ASCII words and always lowercases."""
-
-    def __init__(self, use_stemmer: bool, case_sensitive: bool):
-        self.case_sensitive = case_sensitive
-        self.stemmer = None
-        if use_stemmer:
-            from nltk.stem import porter
-
-            self.stemmer = porter.PorterStemmer("ORIGINAL_ALGORITHM")
-
-    def tokenize(self, text: str) -> list[str]:
-        if not self.case_sensitive:
-            text = text.lower()
-        tokens = WORD_PATTERN.findall(text)
-        if self.stemmer is not None:
-            # Same rule as rouge-score: only words longer than 3 characters are stemmed.
-            tokens = [
-                self.stemmer.stem(token, to_lowercase=not self.case_sensitive) if len(token) > 3 else token
-                for token in tokens
-            ]
-        return tokens
-
-
 @cache
-def _tokenizer(use_stemmer: bool, case_sensitive: bool) -> _Tokenizer:
-    return _Tokenizer(use_stemmer, case_sensitive)
+def _porter():
+    from nltk.stem import porter
+
+    return porter.PorterStemmer()  # NLTK_EXTENSIONS mode, as rouge-score constructs it
 
 
-@cache
-def _rouge_n(rouge_type: int, use_stemmer: bool, case_sensitive: bool):
-    from rouge_score import rouge_scorer
+@lru_cache(maxsize=65_536)
+def _stem(word: str, lowercase: bool) -> str:
+    return _porter().stem(word, to_lowercase=lowercase)
 
-    name = f"rouge{rouge_type}"
-    return name, rouge_scorer.RougeScorer([name], tokenizer=_tokenizer(use_stemmer, case_sensitive))
+
+def tokenize(text: str, use_stemmer: bool, case_sensitive: bool) -> list[str]:
+    """ROUGE words of `text` (see the module docstring)."""
+    if not case_sensitive:
+        text = text.lower()
+    tokens = WORD_PATTERN.findall(text)
+    if use_stemmer:
+        lowercase = not case_sensitive
+        tokens = [_stem(token, lowercase) if len(token) >= STEMMED_MIN_LENGTH else token for token in tokens]
+    return tokens
 
 
 def rouge_type_problem(value: Any) -> str | None:
-    if value == "L" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9):
+    if value == "L" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return None
-    return f'must be an integer from 1 to 9 (ROUGE-N) or "L", got {value!r}'
+    return f'must be a positive integer (ROUGE-N) or "L", got {value!r}'
+
+
+def _combine(prefixes: list[list[int]], suffixes: list[list[int]], offset: int, width: int) -> list[list[int]]:
+    """Names of the grams made of prefix gram i and suffix gram i + offset, fresh names shared by all sequences."""
+    keys = [
+        [head * width + tail for head, tail in zip(prefix, suffix[offset:], strict=False)]
+        for prefix, suffix in zip(prefixes, suffixes, strict=True)
+    ]
+    dense = {key: index for index, key in enumerate(dict.fromkeys(key for row in keys for key in row))}
+    return [[dense[key] for key in row] for row in keys]
+
+
+def ngram_names(sequences: list[list[str]], n: int) -> list[list[int]]:
+    """For each sequence, one name per n-gram (by start), equal names exactly for equal n-grams across all.
+
+    Names of 2^k-grams pair names of 2^(k-1)-grams (Karp, Miller and Rosenberg), and an n-gram is named from the
+    power-of-two pieces of n: O(words x log n), where building n-gram tuples costs words x n. Names are small
+    integers, fresh for each length, so a pair of names packs into one integer key.
+    """
+    tokens: dict[str, int] = {}
+    piece = [[tokens.setdefault(token, len(tokens)) for token in sequence] for sequence in sequences]
+    width = len(tokens) or 1  # piece names lie in range(width)
+    span, built, result = 1, 0, None  # `piece` names span-grams, `result` names built-grams
+    while True:
+        if n & 1:
+            if result is None:
+                result, built = piece, span
+            else:
+                result = _combine(result, piece, built, width)
+                built += span
+        n >>= 1
+        if not n:
+            return result
+        if not any(piece):
+            return [[] for _ in sequences]  # every sequence is shorter than n
+        piece = _combine(piece, piece, span, width)
+        width = 1 + max((max(names) for names in piece if names), default=0)
+        span *= 2
+
+
+def fmeasure(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
+def _ngram_counts(target: list[str], prediction: list[str], n: int) -> tuple[Counter, Counter]:
+    if n <= TUPLE_NGRAMS_UP_TO:
+        return tuple(
+            Counter(zip(*(tokens[start:] for start in range(n)), strict=False)) for tokens in (target, prediction)
+        )
+    return tuple(Counter(names) for names in ngram_names([target, prediction], n))
+
+
+def rouge_n(target: list[str], prediction: list[str], n: int) -> float:
+    """F1 as rouge-score computes ROUGE-N: n-gram counts clipped to the target's, over each side's total."""
+    if n > min(len(target), len(prediction)):
+        return 0.0  # one side has no n-gram, so precision or recall is 0
+    target_counts, prediction_counts = _ngram_counts(target, prediction, n)
+    overlap = sum(min(count, prediction_counts[gram]) for gram, count in target_counts.items())
+    precision = overlap / max(len(prediction) - n + 1, 1)
+    recall = overlap / max(len(target) - n + 1, 1)
+    return fmeasure(precision, recall)
 
 
 def lcs_length(first: list[str], second: list[str]) -> int:
@@ -104,33 +161,30 @@ def lcs_length(first: list[str], second: list[str]) -> int:
     return len(second) - row.bit_count()
 
 
-def _rouge_l(target: list[str], prediction: list[str]) -> float:
+def rouge_l(target: list[str], prediction: list[str]) -> float:
     """F1 as rouge-score computes ROUGE-L: LCS over the prediction (precision) and over the target (recall)."""
     if not target or not prediction:
         return 0.0
     common = lcs_length(target, prediction)
-    precision, recall = common / len(prediction), common / len(target)
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    return fmeasure(common / len(prediction), common / len(target))
 
 
 def score_rouge(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    _require_reference(record)
     rouge_type = args.get("rouge_type", 2)
     use_stemmer, case_sensitive = args.get("use_stemmer", False), args.get("case_sensitive", False)
     ensure_size("output", record["output"])
     ensure_size("golden_answer", record["golden_answer"])
-    tokenizer = _tokenizer(use_stemmer, case_sensitive)
-    target, prediction = tokenizer.tokenize(record["golden_answer"]), tokenizer.tokenize(record["output"])
+    target = tokenize(record["golden_answer"], use_stemmer, case_sensitive)
+    prediction = tokenize(record["output"], use_stemmer, case_sensitive)
     if rouge_type == "L":
         for field_name, tokens in (("golden_answer", target), ("output", prediction)):
             if len(tokens) > MAX_ROUGE_L_WORDS:
                 raise MetricInputError(
                     f"too large to evaluate: {field_name} has over {MAX_ROUGE_L_WORDS:,} words, the ROUGE-L limit"
                 )
-        result = _rouge_l(target, prediction) * 100
+        result = rouge_l(target, prediction) * 100
     else:
-        name, scorer = _rouge_n(rouge_type, use_stemmer, case_sensitive)
-        result = scorer.score(record["golden_answer"], record["output"])[name].fmeasure * 100
+        result = rouge_n(target, prediction, rouge_type) * 100
     return Score(result, f"ROUGE-{rouge_type} F1 {result:.2f} against golden_answer")
 
 
@@ -142,8 +196,8 @@ SPECS = [
         category=STRUCTURAL,
         description=(
             "Sentence-level BLEU-4 of the output against golden_answer, x 100 (sacrebleu, 13a tokenization, "
-            "exponential smoothing when enabled). An empty output scores 0; an empty golden_answer is an "
-            "evaluation error."
+            "exponential smoothing when enabled). Like every structural metric it scores an empty string (0 here, "
+            "as sacrebleu gives); only a missing input is an evaluation error."
         ),
         default_threshold=70,
         inputs=("output", "golden_answer"),
@@ -160,9 +214,13 @@ SPECS = [
         name="ROUGE",
         category=STRUCTURAL,
         description=(
-            'F1 of ROUGE-N (rouge_type an integer N) or ROUGE-L (rouge_type "L") between the output and '
-            "golden_answer, x 100 (rouge-score). Words are Unicode letter/digit runs. An empty output scores 0; "
-            "an empty golden_answer is an evaluation error."
+            'F1 of ROUGE-N (rouge_type any positive integer N) or ROUGE-L (rouge_type "L") between the output '
+            "and golden_answer, x 100, equal to rouge-score's on ASCII text: lowercased unless case_sensitive, "
+            "split at every character that is not a letter or digit (user_id is two words), NLTK's Porter "
+            "stemmer on words over 3 characters. Beyond ASCII, where rouge-score drops the characters, a word is "
+            "a run of Unicode letters, marks and digits, and each Han, Hiragana or Katakana character is a word. "
+            "Like every structural metric it scores an empty string (0 here, as rouge-score gives); only a missing "
+            "input is an evaluation error."
         ),
         default_threshold=70,
         inputs=("output", "golden_answer"),
@@ -171,10 +229,15 @@ SPECS = [
                 "rouge_type",
                 "integer|string",
                 default=2,
-                description='N for ROUGE-N (1 to 9), or "L" for ROUGE-L.',
+                description='N for ROUGE-N (any positive integer), or "L" for ROUGE-L.',
                 check=rouge_type_problem,
             ),
-            Arg("use_stemmer", "boolean", default=False, description="Apply the Porter stemmer to words."),
+            Arg(
+                "use_stemmer",
+                "boolean",
+                default=False,
+                description="Stem words longer than 3 characters (NLTK's Porter stemmer, English).",
+            ),
             Arg("case_sensitive", "boolean", default=False, description="Compare letter case."),
         ),
         is_active=True,

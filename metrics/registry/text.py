@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import Arg, MetricSpec, Score, pass_fail
+from .base import Arg, MetricSpec, Score, always, pass_fail
 
 STRUCTURAL = "Structural"
 
@@ -108,6 +108,7 @@ SPECS = [
             Arg("strip_whitespace", "boolean", default=False, description="Trim surrounding whitespace first."),
         ),
         is_active=True,
+        linear_when=always,
         scorer=score_exact_match,
     ),
     MetricSpec(
@@ -120,6 +121,7 @@ SPECS = [
         inputs=("output",),
         args=(),
         is_active=True,
+        linear_when=always,
         scorer=score_alpha_perc,
     ),
     MetricSpec(
@@ -135,6 +137,7 @@ SPECS = [
         inputs=("output",),
         args=(),
         is_active=True,
+        linear_when=always,
         scorer=score_alphanum_perc,
     ),
     MetricSpec(
@@ -147,6 +150,7 @@ SPECS = [
         inputs=("output",),
         args=(),
         is_active=True,
+        linear_when=always,
         scorer=score_is_boolean,
     ),
     MetricSpec(
@@ -162,6 +166,7 @@ SPECS = [
         inputs=("output",),
         args=(),
         is_active=True,
+        linear_when=always,
         scorer=score_is_numeric,
     ),
     MetricSpec(
@@ -180,6 +185,7 @@ SPECS = [
             Arg("allow_whitespace_only", "boolean", default=False, description="Accept a whitespace-only string."),
         ),
         is_active=True,
+        linear_when=always,
         scorer=score_is_string,
     ),
     MetricSpec(
@@ -205,6 +211,7 @@ SPECS = [
             ),
         ),
         is_active=True,
+        linear_when=always,
         scorer=score_numeric_match,
     ),
 ]

@@ -41,5 +41,10 @@ def opens_a_connection(record, args) -> Score:
 def hostile(scorer, shortname: str | None = None) -> MetricSpec:
     """A structural spec (not in the registry, so it travels whole to the evaluator) that scores with `scorer`."""
     return dataclasses.replace(
-        by_shortname("exact_match"), id=990, shortname=shortname or scorer.__name__, inputs=(), scorer=scorer
+        by_shortname("exact_match"),
+        id=990,
+        shortname=shortname or scorer.__name__,
+        inputs=(),
+        scorer=scorer,
+        linear_when=None,  # never scored in the caller
     )

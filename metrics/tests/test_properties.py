@@ -130,7 +130,7 @@ def values_for(arg) -> st.SearchStrategy:
         typed = st.sampled_from(["tsql", "postgres", "mysql", "sqlite", "cobol"])
     elif arg.name == "rouge_type":
         typed = st.sampled_from([1, 2, 3, 9, "L", 0, 10, "l"])
-    elif arg.name == "schema" and arg.type == "object":
+    elif arg.name == "schema" and arg.type == "object|boolean":
         typed = json_schemas()
     elif arg.name == "schema":
         typed = xml_schemas

@@ -124,7 +124,7 @@ SENTENCE = "The quick brown fox jumps over the lazy dog"
     ("hello world", "hello world", {}, PASS),
     ("alpha beta gamma", "delta epsilon zeta", {}, FAIL),
     ("", SENTENCE, {}, 0.0),
-    (SENTENCE, "", {}, ERROR),
+    (SENTENCE, "", {}, 0.0),  # an empty string is scored, as by every structural metric
     (SENTENCE.upper(), SENTENCE, {}, PASS),
     (SENTENCE.upper(), SENTENCE, {"case_sensitive": True}, (0.0, 10.0)),
     ("The quick brown fox jumps over the dog", SENTENCE, {}, (40.0, 90.0)),
@@ -151,7 +151,13 @@ def test_bleu(output, golden, args, expected):
     ("Café Noir", "café noir", {"rouge_type": 1, "case_sensitive": True}, 0.0),
     ("b a", "a b", {"rouge_type": "L"}, 50.0),
     ("", "a b", {"rouge_type": 1}, 0.0),
-    ("a b", "", {}, ERROR),
+    ("a b", "", {}, 0.0),  # an empty string is scored, as by every structural metric
+    ("", "", {}, 0.0),
+    ("user id", "user_id", {"rouge_type": 1}, PASS),
+    # As rouge-score: "fly" is too short to stem, and "flies" stems to "fli".
+    ("the fly", "the flies", {"rouge_type": 1, "use_stemmer": True}, 50.0),
+    ("connected", "connecting", {"rouge_type": 1, "use_stemmer": True}, PASS),
+    ("a b c d e f g h i j k", "a b c d e f g h i j x", {"rouge_type": 10}, 50.0),
 )
 def test_rouge(output, golden, args, expected):
     check("rouge", output, golden, args, expected)
@@ -340,6 +346,18 @@ EXTERNAL_ENTITY = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///
     (BILLION_LAUGHS, None, {}, FAIL),
     (EXTERNAL_ENTITY, None, {}, FAIL),
     ("<a>" * 10_000 + "</a>" * 10_000, None, {}, FAIL),
+    # A DOCTYPE that declares nothing dangerous is fine, and the characters "<!DOCTYPE" elsewhere are only text.
+    ("<!DOCTYPE a><a/>", None, {}, PASS),
+    ('<!DOCTYPE a [<!ELEMENT a ANY><!ATTLIST a x CDATA "]>">]><a x="1"/>', None, {}, PASS),
+    ("<a><![CDATA[<!DOCTYPE html>]]></a>", None, {}, PASS),
+    ("<a><!-- <!ENTITY x 'y'> --></a>", None, {}, PASS),
+    ('<?xml version="1.0" encoding="ISO-8859-1"?><a>é</a>', None, {}, PASS),
+    ('<!DOCTYPE a [<!ENTITY e "x">]><a/>', None, {}, FAIL),
+    ('<!DOCTYPE a [<!-- c --><!ENTITY e "x">]><a>&e;</a>', None, {}, FAIL),
+    ('<!DOCTYPE a SYSTEM "a.dtd"><a/>', None, {}, FAIL),
+    ('<!DOCTYPE a PUBLIC "-//x//y" "a.dtd"><a/>', None, {}, FAIL),
+    ("<!DOCTYPE a [ %p; ]><a/>", None, {}, FAIL),
+    ('<!DOCTYPE a><!DOCTYPE b [<!ENTITY e "x">]><a/>', None, {}, FAIL),
 )
 def test_is_valid_xml(output, golden, args, expected):
     check("is_valid_xml", output, golden, args, expected)

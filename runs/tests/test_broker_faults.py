@@ -131,7 +131,6 @@ def test_the_sweeper_queues_a_run_once_the_broker_is_back_and_never_twice(
 
 
 @needs_redis
-@pytest.mark.skip(reason="unfinished: the sweeper's once-per-period guard does not hold yet")
 @pytest.mark.django_db
 def test_the_sweeper_queues_a_waiting_run_at_most_once_per_period(
     alice_api, publisher, django_capture_on_commit_callbacks
@@ -152,6 +151,38 @@ def test_the_sweeper_queues_a_waiting_run_at_most_once_per_period(
         assert redis.Redis.from_url(REDIS_URL).llen(queue) == 1
     finally:
         delete_queue(REDIS_URL, queue)
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_a_resumed_run_queues_its_unfinished_slices_with_their_first_bounds(
+    alice_api, publisher, monkeypatch, django_capture_on_commit_callbacks
+):
+    import json
+
+    import redis
+
+    queue = new_queue()
+    publisher.use(REDIS_URL, queue)
+    monkeypatch.setattr(tasks, "SLICE_IDS", 2)
+    with django_capture_on_commit_callbacks(execute=False):  # the tasks are lost
+        run_id = body(dataset_run(alice_api, make_dataset(alice_api)["id"]))["id"]
+    first, second, third = tasks.id_slices(run_id)
+    # Half of the first slice and all of the second were scored before the tasks were lost.
+    Evaluation.objects.filter(pk__in=[first[0], *range(second[0], second[1] + 1)]).update(
+        is_success=True, result=100, explanation="scored"
+    )
+    Run.objects.filter(pk=run_id).update(started_at=timezone.now() - timedelta(minutes=5))
+
+    assert tasks.resume_unfinished_runs(older_than=timedelta(seconds=60)) == [run_id]
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        queued = [json.loads(message)["headers"]["argsrepr"] for message in client.lrange(queue, 0, -1)]
+    finally:
+        delete_queue(REDIS_URL, queue)
+    # The same bounds as the slices first handed out, so a copy of one still in a broker shares its lease.
+    assert sorted(queued) == sorted([repr((run_id, *first)), repr((run_id, *third))])
 
 
 @pytest.mark.django_db

@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from aegis_cli import output
-from aegis_cli.client import is_unsupported
 from aegis_cli.commands.common import (
     client,
     confirm_or_yes,
@@ -21,9 +20,6 @@ from aegis_cli.errors import CliError, usage
 from aegis_cli.transfer import upload_reader
 
 AEGIS_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
-# Where a server that can check an upload without storing it would take the same multipart body. None does yet:
-# --dry-run probes it and, on a 404/405, says so and exits 2; once it exists --dry-run works with no CLI change.
-VALIDATE_PATH = "/datasets/validate"
 
 
 def _threshold(value, where: str) -> int:
@@ -119,20 +115,40 @@ def _upload(path: Path, parts: dict, target: str, *, minimal: bool) -> dict:
 
 
 def _dry_run(path: Path, parts: dict) -> None:
-    # Probe with an empty body first, so a server without the endpoint is found out before a large file is sent.
-    try:
-        client().post(VALIDATE_PATH)
-    except CliError as error:
-        if is_unsupported(error):
-            raise usage(
-                f"--dry-run: this server cannot check an upload without storing it (no POST /api/v1{VALIDATE_PATH});"
-                " nothing was uploaded"
-            ) from None
-    verdict = _upload(path, parts, VALIDATE_PATH, minimal=True)
+    """POST /datasets with dry_run=true: the server checks the whole file and every part and stores nothing."""
+    report = _upload(path, {**parts, "dry_run": "true"}, "/datasets", minimal=True)
+    if "valid" not in report and "id" in report:
+        # A server from before dry runs ignores the field and creates the dataset: take it back, and say so.
+        client().delete(f"/datasets/{report['id']}")
+        raise usage("--dry-run: this server cannot check an upload without storing it; nothing was kept")
     if output.STATE.json:
-        output.print_json(verdict)
-    else:
-        output.done(f"{path.name} would be accepted: nothing was stored.")
+        output.print_json(report)
+    elif report["valid"]:
+        output.done(
+            f"{path.name} would be accepted: {output.text(report.get('row_count'))} records, fields "
+            f"{', '.join(report.get('structure') or [])}. Nothing was stored."
+        )
+        if report.get("ignored_columns"):
+            output.note(f"Ignored columns: {', '.join(report['ignored_columns'])}")
+    if not report["valid"]:
+        problems = [
+            " ".join(
+                part
+                for part in (
+                    f"[{problem.get('part')}]",
+                    f"line {problem['line']}" if problem.get("line") is not None else "",
+                    f"column {problem['column']}" if problem.get("column") is not None else "",
+                    str(problem.get("message")),
+                )
+                if part
+            )
+            for problem in report.get("problems", [])
+        ]
+        more = " (and more)" if report.get("problems_truncated") else ""
+        raise CliError(
+            f"{path.name} would be refused: {report.get('problem_count', len(problems))} problem(s){more}",
+            errors={"problems": problems} if not output.STATE.json else None,
+        )
 
 
 @click.command()

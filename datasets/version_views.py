@@ -1,0 +1,78 @@
+"""POST /datasets/{id}/versions: parse the multipart form as POST /datasets does, call datasets.versions."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+
+from aegis.fields import StrictCharField
+from aegis.params import MAX_QUERY_INT
+from aegis.parsers import MultiPartParser
+from aegis.routing import parse_object_id
+from aegis.schema import errors
+from aegis.uploads import limit_upload_size
+from aegis.views import APIView, validated
+from datasets.representation import dataset_summary, json_response
+from datasets.selectors import dataset_get_visible
+from datasets.serializers import DatasetSummaryOut, DatasetVersionOut
+from datasets.versions import dataset_as_of, dataset_version_create
+
+VERSION = OpenApiParameter(
+    "version",
+    {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT},
+    description="A version number of the dataset (see `versions`); left out: the latest. No such version: 404.",
+)
+
+
+class DatasetVersionCreateInput(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="The new version's table, read exactly as the file of POST /datasets."
+    )
+    selected_metrics = StrictCharField(
+        required=False,
+        allow_null=True,
+        trim_whitespace=False,
+        help_text="JSON, as in POST /datasets. Left out: the latest version's metrics.",
+    )
+    column_mappings = StrictCharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="JSON, as in POST /datasets. Left out: the latest version's mappings.",
+    )
+    delimiter = serializers.ChoiceField(
+        choices=[",", ";", "\t", "tab", "|"], required=False, allow_null=True, allow_blank=True
+    )
+
+
+class DatasetWithVersionsOut(DatasetSummaryOut):
+    versions = DatasetVersionOut(many=True, help_text="Every version, oldest first.")
+
+    class Meta(DatasetSummaryOut.Meta):
+        fields = [*DatasetSummaryOut.Meta.fields, "versions"]
+
+
+class DatasetVersionCreateView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload a new version of a dataset's file (its records; same name and sharing)",
+        request={"multipart/form-data": DatasetVersionCreateInput},
+        responses={201: DatasetWithVersionsOut, **errors(400, 404, 413, 415)},
+    )
+    def post(self, request, id):
+        limit_upload_size(request)
+        dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
+        data = validated(DatasetVersionCreateInput, request.data)
+        dataset = dataset_version_create(
+            user=request.user,
+            dataset=dataset,
+            file=data["file"],
+            selected_metrics=data.get("selected_metrics"),
+            column_mappings=data.get("column_mappings"),
+            delimiter=data.get("delimiter") or None,
+        )
+        dataset, versions, _ = dataset_as_of(dataset, None)
+        response = json_response({**dataset_summary(dataset), "versions": versions}, status=201)
+        response["Location"] = reverse("dataset-detail", kwargs={"id": dataset.pk}) + f"?version={dataset.version}"
+        return response
