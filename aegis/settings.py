@@ -169,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "aegis.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["aegis.parsers.StrictJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["aegis.throttling.KeyRateThrottle", "aegis.throttling.CreateRateThrottle"],

@@ -42,7 +42,7 @@ SLICE_IDS = 5000
 # A judged slice sent to a worker is this many rounds of LLM_JUDGE_CONCURRENCY evaluations: short enough that
 # judges answering at their usual pace finish it well inside RUNS_REDELIVERY_S, long enough that the work of
 # starting a slice stays small next to its judge calls.
-JUDGED_ROUNDS_PER_SLICE = 4
+JUDGED_ROUNDS_PER_SLICE = 8
 # Raised when the connection to the database is lost or refused: worth a retry, unlike a bug in a query.
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 logger = logging.getLogger(__name__)
