@@ -69,7 +69,7 @@ def test_browsers_get_html_for_views_that_render_json_themselves(alice_api):
     upload_form = alice_api.get("/api/v1/datasets", HTTP_ACCEPT=HTML).content.decode()
     assert 'enctype="multipart/form-data"' in upload_form and 'name="selected_metrics"' in upload_form
     # Field help is text: the placeholder reaches the page escaped, so the browser shows it instead of a tag.
-    assert '{&quot;&lt;metric id&gt;&quot;: {&quot;threshold&quot;' in upload_form
+    assert "{&quot;&lt;metric id&gt;&quot;: {&quot;threshold&quot;" in upload_form
     assert "<metric id>" not in upload_form
     # A browser still gets the answer's own headers, and the status.
     minimal = alice_api.get(f"/api/v1/datasets/{dataset_id}", HTTP_ACCEPT=HTML, HTTP_PREFER="return=minimal")
