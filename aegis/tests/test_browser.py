@@ -16,6 +16,7 @@ from runs.models import Evaluation
 from runs.services import run_create_from_dataset
 
 pytest.importorskip("selenium", reason="selenium is not installed")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -27,7 +28,8 @@ WAIT_S = 30
 
 
 def wait_for(browser, condition, timeout: float = WAIT_S):
-    return WebDriverWait(browser, timeout).until(condition)
+    # A page replaced while a condition reads it (a form's answer arriving) is a reason to look again, not a failure.
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def visible(browser, css: str):
