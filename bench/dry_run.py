@@ -4,87 +4,60 @@
     .venv/bin/python bench/dry_run.py --rows 1000000 --keep-csv # reuse /tmp/aegis-bench-<rows>.csv next time
 
 A dry run reads and checks every row as an upload does and stores nothing, so its memory must not grow with the
-file. The script uses bench/ingest.py's set-up (a throwaway PostgreSQL database, one gunicorn sync worker on a free
-loopback port, the same generated CSV, a hand-framed multipart body sent in chunks), sends a dry run of a file
-with a tenth of the rows and then of the whole file, and prints for each the time, rows per second and the
-worker's peak VmRSS during the request. Memory is flat when the two peaks agree. Everything it started is stopped
-and the database dropped at the end, even on failure.
+file. The script uses bench/ingest.py's set-up (bench/ingest_bench, bench/harness.py: a throwaway PostgreSQL
+database, one gunicorn sync worker on a free loopback port, the same generated CSV, a hand-framed multipart body
+sent in chunks), sends a dry run of a file with a tenth of the rows and then of the whole file, and prints for
+each the time, rows per second and the worker's peak VmRSS during the request. Memory is flat when the two peaks
+agree. Everything it started is stopped and the database dropped at the end, even on failure.
 """
 
 import argparse
-import http.client
 import json
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: ingest_bench sits next to it
 
-import ingest  # noqa: E402  (the shared set-up of the ingest benchmark)
-
-
-def dry_run_upload(port: int, key: str, csv_path: Path) -> ingest.Reply:
-    boundary = f"aegis-bench-{uuid.uuid4().hex}"
-    fields = {"selected_metrics": ingest.SELECTED_METRICS, "dry_run": "true"}
-    preamble = "".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{part}"\r\n\r\n{value}\r\n'
-        for part, value in fields.items()
-    )
-    preamble += (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{csv_path.name}"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
-    )
-    head, tail = preamble.encode(), f"\r\n--{boundary}--\r\n".encode()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
-    try:
-        started = time.perf_counter()
-        connection.putrequest("POST", "/api/v1/datasets")
-        connection.putheader("Authorization", f"Bearer {key}")
-        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        connection.putheader("Content-Length", str(len(head) + csv_path.stat().st_size + len(tail)))
-        connection.endheaders(head)
-        with csv_path.open("rb") as handle:
-            while chunk := handle.read(ingest.CHUNK):
-                connection.send(chunk)
-        connection.send(tail)
-        return ingest.read_reply(connection, started, time.perf_counter() - started)
-    finally:
-        connection.close()
+import harness  # noqa: E402
+import psycopg  # noqa: E402
+from ingest_bench.client import SELECTED_METRICS, expect, multipart_upload  # noqa: E402
+from ingest_bench.data import write_csv  # noqa: E402
+from ingest_bench.environment import ROOT, gunicorn, prepare_app, server_env  # noqa: E402
 
 
 def run(args: argparse.Namespace) -> list[tuple]:
     results = []
     with ExitStack() as cleanup:
-        database = cleanup.enter_context(ingest.throwaway_database())
-        env = ingest.server_env(database, ingest.ROOT)
-        key = ingest.prepare_app(env)
+        database = cleanup.enter_context(harness.throwaway_database("aegis_bench")).name
+        env = server_env(database, ROOT)
+        key = prepare_app(env)
         log = Path(tempfile.gettempdir()) / f"{database}.gunicorn.log"
-        server = cleanup.enter_context(ingest.gunicorn(env, key, log))
+        server = cleanup.enter_context(gunicorn(env, key, log))
         print(f"database {database}, gunicorn worker {server.worker} on :{server.port}", file=sys.stderr)
         for rows in (args.rows // 10, args.rows):
             csv_path = Path(tempfile.gettempdir()) / f"aegis-bench-{rows}.csv"
             if not (args.keep_csv and csv_path.exists()):
                 started = time.perf_counter()
-                ingest.write_csv(csv_path, rows)
+                write_csv(csv_path, rows)
                 print(f"generated {csv_path} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
             if not args.keep_csv:
                 cleanup.callback(csv_path.unlink, missing_ok=True)
-            with ingest.peak_rss(server.worker) as rss:
-                reply = dry_run_upload(server.port, key, csv_path)
-            ingest.expect(reply, 200, f"dry run of {rows} rows")
+            fields = {"selected_metrics": SELECTED_METRICS, "dry_run": "true"}
+            with harness.peak_rss(server.worker) as rss:
+                reply = multipart_upload(server.port, key, csv_path, fields=fields)
+            expect(reply, 200, f"dry run of {rows} rows")
             report = json.loads(reply.head) if reply.body_bytes <= len(reply.head) else {}
             if report.get("row_count") != rows or report.get("valid") is not True:
                 raise RuntimeError(f"unexpected dry-run answer: {reply.head[:1000]!r}")
-            stored = ingest.psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}").execute(
-                "SELECT count(*) FROM datasets_record"
-            )
-            if stored.fetchone()[0] != 0:
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}") as db:
+                stored = db.execute("SELECT count(*) FROM datasets_record").fetchone()[0]
+            if stored != 0:
                 raise RuntimeError("a dry run stored records")
             results.append((rows, csv_path.stat().st_size, reply.seconds, rss["kb"]))
-        results.append(("VmHWM", None, None, ingest.proc_status_kb(server.worker, "VmHWM")))
+        results.append(("VmHWM", None, None, harness.proc_status_kb(server.worker, "VmHWM")))
     return results
 
 

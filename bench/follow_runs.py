@@ -38,39 +38,32 @@ is missed.
 """
 
 import argparse
-import contextlib
-import ctypes
-import http.client
 import json
 import math
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
+import harness  # bench/ is first on sys.path (this script's folder), until the project root is put before it
 import psycopg
-from psycopg import sql
+from harness import Reply
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT))
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 METRIC_IDS = (1, 9, 21)  # exact_match, is_numeric, word_ct_match
 WORDS = ("the", "model", "answer", "refund", "order", "policy", "customer", "invoice", "café", "naïve")
 PAGE = 100
 READ_CHUNK = 5000
 TARGET_MS = 50.0
-PR_SET_PDEATHSIG = 1
+READY_PATH = "/api/v1/runs?page_size=1"  # an authenticated 200 here: gunicorn serves
 
 
 # --- data ----------------------------------------------------------------------------------------------------------
@@ -90,46 +83,13 @@ def make_row(rng: random.Random, missing_golden: float) -> tuple:
     return (prompt, None, None, output, golden)
 
 
-def scratch_database(server_url: str) -> tuple[str, str]:
-    parts = urlsplit(server_url)
-    name = f"aegis_bench_follow_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin, urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-
-
-def drop_database(admin: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def load_dataset(records: int, missing_golden: float):
-    from django.db import transaction
-
-    from accounts.models import User
-    from datasets.ingest import write_records
-    from datasets.models import Dataset, DatasetType
-
-    user = User.objects.create_user(email="bench@aegis.local")
     rng = random.Random(7)
-    with transaction.atomic():
-        dataset = Dataset.objects.create(
-            user=user,
-            author_email=user.email,
-            dataset_type=DatasetType.objects.get(name="CUSTOM"),
-            name="bench",
-            selected_metrics={str(i): {"threshold": 70, "metric_args": None} for i in METRIC_IDS},
-            structure=["prompt", "output", "golden_answer"],
-        )
-        written = write_records(
-            dataset_id=dataset.pk,
-            user_id=user.pk,
-            rows=(make_row(rng, missing_golden) for _ in range(records)),
-        )
-        Dataset.objects.filter(pk=dataset.pk).update(record_count=written)
-    return user, dataset
+    return harness.bench_dataset(
+        (make_row(rng, missing_golden) for _ in range(records)),
+        thresholds=dict.fromkeys(METRIC_IDS, 70),
+        structure=["prompt", "output", "golden_answer"],
+    )
 
 
 def create_run_by_copy(user, dataset):
@@ -232,84 +192,14 @@ def nth_id(run_id: int, position: int, *, failed_only: bool = False) -> int:
 # --- server --------------------------------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel stops it if this benchmark dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(env: dict, port: int, log: Path, app_dir: Path) -> subprocess.Popen:
-    command = [str(GUNICORN), "aegis.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"]
-    with log.open("wb") as log_file:
-        return subprocess.Popen(
-            command,
-            cwd=app_dir,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the worker is stopped with its master
-            preexec_fn=_die_with_parent,
-        )
-
-
-def stop(process: subprocess.Popen | None, grace: float = 30) -> None:
-    if process is None or process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-@dataclass
-class Reply:
-    status: int
-    ms: float
-    body: bytes
-
-
 def get(port: int, key: str, path: str, headers: dict | None = None) -> Reply:
     # A new connection each time, as a poller would open: a sync worker closes it after every response anyway.
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        started = time.perf_counter()
-        connection.request("GET", path, headers={"Authorization": f"Bearer {key}", **(headers or {})})
-        response = connection.getresponse()
-        body = response.read()
-        return Reply(response.status, (time.perf_counter() - started) * 1000, body)
-    finally:
-        connection.close()
-
-
-def wait_until_ready(server: subprocess.Popen, port: int, key: str, log: Path, timeout: float = 60) -> int:
-    """Waits for an authenticated 200; returns the worker's pid (the master's only child)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
-        with contextlib.suppress(OSError):
-            if get(port, key, "/api/v1/runs?page_size=1").status == 200:
-                children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-                if len(children) == 1:
-                    return int(children[0])
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout:g} s; see {log}")
+    return harness.request(port, "GET", path, key=key, headers=headers)
 
 
 def cpu_ms(pid: int) -> float:
     """User + system CPU time of a process so far, in ms."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return harness.cpu_seconds(pid) * 1000
 
 
 # --- measurements --------------------------------------------------------------------------------------------------
@@ -370,7 +260,7 @@ def timing(case: Case, replies: list[Reply], worker_cpu: float) -> Timing:
         raise RuntimeError(f"{case.label}: {items} items, expected {case.items}")
     if case.headers.get("Prefer") == "return=minimal" and "evaluations" in body:
         raise RuntimeError(f"{case.label}: the minimal body has evaluations")
-    times = [reply.ms for reply in replies]
+    times = [reply.seconds * 1000 for reply in replies]
     total = body["meta"]["total_items"] if "meta" in body else None
     return Timing(
         case, statistics.median(times), nearest_rank(times, 0.95), worker_cpu, len(replies[-1].body), items, total
@@ -437,10 +327,6 @@ def explain_view(label: str, path: str, key: str, server_url: str) -> None:
 
 
 # --- main ----------------------------------------------------------------------------------------------------------
-
-
-def _interrupted(signum, frame):
-    raise KeyboardInterrupt  # a SIGTERM unwinds like Ctrl-C, so every cleanup below still runs
 
 
 def run_benchmark(options, url: str) -> int:
@@ -517,23 +403,13 @@ def run_benchmark(options, url: str) -> int:
         Case("reference: GET /dataset-types (no run data)", "/api/v1/dataset-types", {}, None, target=False),
     ]
 
-    port = free_port()
-    log = Path(tempfile.gettempdir()) / f"aegis-bench-follow-{port}.log"
-    server = None
-    try:
-        server = start_gunicorn(dict(os.environ), port, log, options.app_dir)
-        worker = wait_until_ready(server, port, key, log)
+    log = Path(tempfile.gettempdir()) / f"aegis-bench-follow-{os.getpid()}.log"
+    served = harness.gunicorn(cwd=options.app_dir, env=dict(os.environ), log=log, key=key, ready_path=READY_PATH)
+    with served as server:
         load = os.getloadavg()
-        timings = measure(port, worker, key, cases, warmup=options.warmup, repeat=options.repeat)
+        timings = measure(server.port, server.worker, key, cases, warmup=options.warmup, repeat=options.repeat)
         print_table(timings, options.repeat, options.warmup)
         print(f"load average before/after the timings: {load[0]:.2f} / {os.getloadavg()[0]:.2f} (2 CPUs shared)")
-    except BaseException:
-        print(f"gunicorn log kept: {log}", file=sys.stderr)
-        raise
-    else:
-        log.unlink(missing_ok=True)
-    finally:
-        stop(server)
 
     by_label = {case.label.split(" (")[0]: case for case in cases}
     explain_view("failures deep page", by_label["failures deep page"].path, key, url)
@@ -561,40 +437,20 @@ def main() -> int:
     options = parser.parse_args()
     options.app_dir = options.app_dir.resolve()
     sys.path.insert(0, str(options.app_dir))  # ahead of this tree: nothing of the project is imported yet
-    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not server_url.startswith("postgres"):
-        print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+    server_url = harness.postgres_server()
+    if server_url is None:
         return 2
 
-    signal.signal(signal.SIGTERM, _interrupted)
-    admin, url = scratch_database(server_url)
-    try:
-        # The same settings in this process (loading, in-process capture) and in gunicorn: as deployed.
-        os.environ.update(
-            {
-                "DATABASE_URL": url,
-                "DEBUG": "0",
-                "SECRET_KEY": "bench-only",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "SECURE_SSL_REDIRECT": "0",
-                "CELERY_BROKER_URL": "",
-                "DJANGO_SETTINGS_MODULE": "aegis.settings",
-            }
-        )
-        os.environ.pop("REDIS_URL", None)  # request counters in local memory: no Redis to share them with
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        return run_benchmark(options, url)
-    finally:
-        with contextlib.suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        drop_database(admin, url)
+    harness.unwind_on_sigterm()
+    with harness.throwaway_database("aegis_bench_follow", server=server_url) as database:
+        try:
+            # The same settings in this process (loading, in-process capture) and in gunicorn: as deployed.
+            os.environ.pop("REDIS_URL", None)  # request counters in local memory: no Redis to share them with
+            environ = {**harness.DEPLOYED, "DATABASE_URL": database.url, "CELERY_BROKER_URL": ""}
+            harness.setup_django({**environ, "DJANGO_SETTINGS_MODULE": "aegis.settings"})
+            return run_benchmark(options, database.url)
+        finally:
+            harness.close_django_connections()
 
 
 if __name__ == "__main__":

@@ -39,14 +39,14 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import harness  # bench/ is first on sys.path (this script's folder), until the project root is put before it
+
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT))
 
 DATA = ROOT / "bench" / "data" / "judge_labels.jsonl"
@@ -96,45 +96,19 @@ def throwaway_database(sqlite: bool):
         with tempfile.TemporaryDirectory(prefix="aegis-judge-quality-") as folder:
             yield f"sqlite:///{folder}/db.sqlite3"
         return
-    import psycopg
-    from psycopg import sql
-
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    server = os.environ.get("DATABASE_URL", harness.LOCAL_SERVER)
     if not server.startswith("postgres"):
         raise SystemExit("DATABASE_URL must point at a PostgreSQL server (or pass --sqlite)")
-    parts = urlsplit(server)
-    name = f"aegis_bench_quality_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-    finally:
-        with contextlib.suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        # Bounded: a DROP waits for every backend of the server, and one stuck session must not hang this script.
+    with harness.throwaway_database("aegis_bench_quality", server=server, drop_timeout=DROP_SECONDS) as database:
         try:
-            with psycopg.connect(admin, autocommit=True, options=f"-c statement_timeout={DROP_SECONDS * 1000}") as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        except psycopg.Error as exc:
-            print(f"could not drop database {name} ({type(exc).__name__}: {exc}); drop it by hand", file=sys.stderr)
+            yield database.url
+        finally:
+            harness.close_django_connections()
 
 
 def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["CELERY_BROKER_URL"] = ""  # a blocking run scores in this process
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    environ = {"DATABASE_URL": url, "CELERY_BROKER_URL": "", "REDIS_URL": ""}  # a blocking run scores in this process
+    harness.setup_django(environ, defaults={"DEBUG": "1", "LOG_LEVEL": "WARNING"})
 
 
 # --- scoring through the service -------------------------------------------------------------------------------------

@@ -32,26 +32,21 @@ or timeout (--timeout, default 20 x the expected floor + 60 s). The worker's log
 
 import argparse
 import contextlib
-import ctypes
 import os
 import random
 import re
 import select
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+import harness  # bench/ is first on sys.path (this script's folder), until the project root is put before it
+from harness import children_of, cpu_seconds, free_port, rss_kb, stop
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT))
 
 # The interpreter running this file, so that a snapshot of the tree (one without its own .venv) runs too.
@@ -66,7 +61,6 @@ TARGET_RATIO = 1.3
 SAMPLE_SECONDS = 0.5
 POLL_SECONDS = 0.1
 TOPICS = ("refund", "invoice", "shipping", "password reset", "warranty", "delivery", "account", "subscription")
-PR_SET_PDEATHSIG = 1
 DROP_SECONDS = 60
 
 
@@ -84,48 +78,8 @@ def make_row(index: int, rng: random.Random) -> tuple:
 # --- the processes ---------------------------------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel sends SIGTERM to it if this benchmark dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def start(command: list[str], *, env: dict, log: Path, stdout=None) -> subprocess.Popen:
-    with log.open("wb") as log_file:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=stdout if stdout is not None else log_file,
-            stderr=log_file if stdout is not None else subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so its pool children are stopped with it
-            preexec_fn=_die_with_parent,
-        )
-
-
-def stop(process: subprocess.Popen | None, *, grace: float) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever of it is left after `grace` seconds (children included:
-    a pool child still shutting down could otherwise touch Redis after it was flushed)."""
-    if process is None:
-        return
-
-    def group_alive() -> bool:
-        process.poll()  # reaps the leader, so that a finished one does not count as alive
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while group_alive() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if group_alive():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    return harness.start(command, cwd=ROOT, env=env, log=log, stdout=stdout)
 
 
 def read_line(process: subprocess.Popen, timeout: float) -> str:
@@ -157,23 +111,6 @@ def server_summary(log: Path) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def profile(pid: int, output: str) -> subprocess.Popen:
-    """py-spy recording `pid` (raw collapsed stacks, idle frames included, so waits show too) until stopped."""
-    command = [str(PY_SPY), "record", "--pid", str(pid), "--format", "raw", "--idle", "--rate", "100", "-o", output]
-    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)  # attached before the clock starts
-    return recorder
-
-
-def stop_profile(recorder: subprocess.Popen) -> None:
-    recorder.send_signal(signal.SIGINT)
-    try:
-        recorder.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        recorder.kill()
-        recorder.wait()
-
-
 def task_seconds(log: Path, offset: int) -> list[float]:
     """The run times the worker logged for the scoring tasks it finished after `offset` in its log."""
     deadline, size = time.monotonic() + 5, -1
@@ -187,33 +124,6 @@ def task_seconds(log: Path, offset: int) -> list[float]:
 
 
 # --- memory ----------------------------------------------------------------------------------------------------------
-
-
-def children_of(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of `pid` so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 @dataclass
@@ -255,26 +165,6 @@ class Memory:
 # --- database --------------------------------------------------------------------------------------------------------
 
 
-def scratch_database(server_url: str) -> tuple[str, str]:
-    parts = urlsplit(server_url)
-    name = f"aegis_bench_judge_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin, urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-
-
-def drop_database(admin: str, url: str) -> None:
-    """Drops it, waiting at most DROP_SECONDS: a DROP waits for every backend of the server to acknowledge it, so
-    one stuck session of someone else's would otherwise hang this benchmark at its very end."""
-    name = urlsplit(url).path.lstrip("/")
-    try:
-        with psycopg.connect(admin, autocommit=True, options=f"-c statement_timeout={DROP_SECONDS * 1000}") as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        print(f"could not drop database {name} ({type(exc).__name__}: {exc}); drop it by hand", file=sys.stderr)
-
-
 def flush_redis(url: str) -> None:
     import redis
 
@@ -286,27 +176,17 @@ def flush_redis(url: str) -> None:
 
 
 def load_dataset(rows: int):
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from accounts.models import User
-    from datasets.ingest import write_records
-    from datasets.models import Dataset, DatasetType
     from metrics import registry
 
-    user = User.objects.create_user(email="bench@aegis.local")  # no credit limit: the bench measures judging
     rng = random.Random(7)
-    selected = {str(i): {"threshold": registry.get(i).default_threshold, "metric_args": None} for i in METRIC_IDS}
-    with transaction.atomic():
-        dataset = Dataset.objects.create(
-            user=user,
-            author_email=user.email,
-            dataset_type=DatasetType.objects.get(name="CUSTOM"),
-            name="bench-judged",
-            selected_metrics=selected,
-            structure=["input", "output"],
-            record_count=rows,
-        )
-        write_records(dataset_id=dataset.pk, user_id=user.pk, rows=(make_row(i, rng) for i in range(rows)))
+    user, dataset = harness.bench_dataset(  # its user has no credit limit: the bench measures judging
+        (make_row(i, rng) for i in range(rows)),
+        thresholds={i: registry.get(i).default_threshold for i in METRIC_IDS},
+        structure=["input", "output"],
+        name="bench-judged",
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE datasets_record")
     return user, dataset
@@ -367,7 +247,6 @@ def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, ti
     evaluations = options.rows * len(METRIC_IDS)
     server_log = workdir / "llm_server.log"
     server = start_server(options, env, port, server_log, timeout + 120)
-    profiler = None
     try:
         read_line(server, 30)  # its base URL, printed once it listens
         memory = Memory(worker.pid)
@@ -375,34 +254,32 @@ def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, ti
         pool = children_of(worker.pid) or [worker.pid]
         watched = {"worker pool child": pool, "LLM server": [server.pid]}  # CPU of a pool: all its children
         cpu_before = {name: sum(map(cpu_seconds, pids)) for name, pids in watched.items()}
-        if options.profile:
-            profiler = profile(pool[0], options.profile)
-
         log_offset = (workdir / "worker.log").stat().st_size
-        started_wall, started = time.time(), time.monotonic()
-        run = run_create_from_dataset(user=user, dataset_id=dataset.pk, is_blocking=False)
-        created = time.monotonic() - started
-        done = 0
-        while True:
-            elapsed = time.monotonic() - started
-            if worker.poll() is not None:
-                raise RuntimeError(f"the worker exited ({worker.returncode}) mid-run")
-            finished_at = Run.objects.filter(pk=run.pk).values_list("finished_at", flat=True).first()
-            if finished_at is not None:
-                break
-            if elapsed > timeout:
-                raise RuntimeError(f"the run did not finish within {timeout:.0f} s ({done:,} of {evaluations:,} done)")
-            done = Evaluation.objects.filter(run_id=run.pk, is_success__isnull=False).count()
-            memory.sample(elapsed, done)
-            time.sleep(POLL_SECONDS)
-        seconds = finished_at.timestamp() - started_wall
-        memory.sample(time.monotonic() - started, evaluations, force=True)
-        cpu = {name: sum(map(cpu_seconds, pids)) - cpu_before[name] for name, pids in watched.items()}
-        if profiler is not None:
-            stop_profile(profiler)
-            profiler = None
+        # py-spy records the pool child with --profile: idle frames included, so waits show too.
+        with harness.py_spy(PY_SPY, pool[0], options.profile, rate=100, idle=True):
+            started_wall, started = time.time(), time.monotonic()
+            run = run_create_from_dataset(user=user, dataset_id=dataset.pk, is_blocking=False)
+            created = time.monotonic() - started
+            done = 0
+            while True:
+                elapsed = time.monotonic() - started
+                if worker.poll() is not None:
+                    raise RuntimeError(f"the worker exited ({worker.returncode}) mid-run")
+                finished_at = Run.objects.filter(pk=run.pk).values_list("finished_at", flat=True).first()
+                if finished_at is not None:
+                    break
+                if elapsed > timeout:
+                    raise RuntimeError(
+                        f"the run did not finish within {timeout:.0f} s ({done:,} of {evaluations:,} done)"
+                    )
+                done = Evaluation.objects.filter(run_id=run.pk, is_success__isnull=False).count()
+                memory.sample(elapsed, done)
+                time.sleep(POLL_SECONDS)
+            seconds = finished_at.timestamp() - started_wall
+            memory.sample(time.monotonic() - started, evaluations, force=True)
+            cpu = {name: sum(map(cpu_seconds, pids)) - cpu_before[name] for name, pids in watched.items()}
 
-        stop(server, grace=10)
+        stop(server, grace=10, group=True)
         served, max_in_flight = server_summary(server_log)
         outcomes = Evaluation.objects.filter(run_id=run.pk)
         counts = outcomes.aggregate(
@@ -426,9 +303,7 @@ def one_run(options, env, *, user, dataset, worker, port: int, workdir: Path, ti
             memory=memory,
         )
     finally:
-        if profiler is not None:
-            stop_profile(profiler)
-        stop(server, grace=10)
+        stop(server, grace=10, group=True)
 
 
 def report(options, results: list[Result]) -> bool:
@@ -504,22 +379,12 @@ def measure(options, env: dict, workdir: Path) -> int:
         ok = report(options, results)
         return 0 if ok else 1
     finally:
-        stop(worker, grace=15)
+        stop(worker, grace=15, group=True)
         if ok:
             worker_log.unlink(missing_ok=True)
             server_log.unlink(missing_ok=True)
         else:
             print(f"logs kept: {worker_log} {server_log}", file=sys.stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _interrupted(signum, frame):
-    raise KeyboardInterrupt  # a SIGTERM unwinds like Ctrl-C, so every cleanup below still runs
 
 
 def main() -> int:
@@ -549,46 +414,36 @@ def main() -> int:
     # Importing Celery puts the working directory first on sys.path: run from the tree this file belongs to, so
     # a snapshot run from elsewhere never mixes in the modules of the directory it was started from.
     os.chdir(ROOT)
-    server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not server_url.startswith("postgres"):
-        print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+    server_url = harness.postgres_server()
+    if server_url is None:
         return 2
 
-    signal.signal(signal.SIGTERM, _interrupted)
+    harness.unwind_on_sigterm()
     flush_redis(options.redis)
-    admin, url = scratch_database(server_url)
-    workdir = Path(tempfile.mkdtemp(prefix="aegis-bench-judge-"))
     try:
-        env = {
-            **os.environ,
-            "DEBUG": "0",  # as deployed: DEBUG would also keep every query in memory and inflate the RSS
-            "SECRET_KEY": "bench-only",
-            "DATABASE_URL": url,
-            "CELERY_BROKER_URL": options.redis,
-            "REDIS_URL": options.redis,
-            "LLM_JUDGE_CONCURRENCY": str(options.concurrency),
-            "LLM_JUDGE_CACHE": "0",
-            "OPENAI_API_KEY": "sk-bench-loopback",
-        }
-        env.pop("ANTHROPIC_BASE_URL", None)
-        os.environ.update(env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        return measure(options, env, workdir)
+        with harness.throwaway_database("aegis_bench_judge", server=server_url, drop_timeout=DROP_SECONDS) as database:
+            workdir = Path(tempfile.mkdtemp(prefix="aegis-bench-judge-"))
+            try:
+                env = {
+                    **os.environ,
+                    "DEBUG": "0",  # as deployed: DEBUG would also keep every query in memory and inflate the RSS
+                    "SECRET_KEY": "bench-only",
+                    "DATABASE_URL": database.url,
+                    "CELERY_BROKER_URL": options.redis,
+                    "REDIS_URL": options.redis,
+                    "LLM_JUDGE_CONCURRENCY": str(options.concurrency),
+                    "LLM_JUDGE_CACHE": "0",
+                    "OPENAI_API_KEY": "sk-bench-loopback",
+                }
+                env.pop("ANTHROPIC_BASE_URL", None)
+                harness.setup_django(env)
+                return measure(options, env, workdir)
+            finally:
+                harness.close_django_connections()
+                with contextlib.suppress(OSError):
+                    workdir.rmdir()  # only when empty: kept logs stay
     finally:
-        with contextlib.suppress(Exception):
-            from django.db import connections
-
-            connections.close_all()
-        drop_database(admin, url)
         flush_redis(options.redis)
-        with contextlib.suppress(OSError):
-            workdir.rmdir()  # only when empty: kept logs stay
 
 
 if __name__ == "__main__":

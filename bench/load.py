@@ -26,31 +26,24 @@ transport error.
 
 import argparse
 import csv
-import http.client
 import io
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import harness
 import psycopg
-from psycopg import sql
-
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from harness import ADMIN_DSN, Reply, children_of, request
 
 WEIGHTS = {"create": 1, "list": 3, "read": 3, "metrics": 2, "run": 1}
 DB_MODES = {
@@ -77,42 +70,6 @@ def dataset_csv(rows: int, seed: int) -> bytes:
 
 
 @dataclass
-class Reply:
-    status: int
-    seconds: float
-    body: bytes
-
-
-def request(port: int, method: str, path: str, *, key: str, body: bytes = b"", headers=None) -> Reply:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        started = time.perf_counter()
-        connection.request(
-            method, path, body=body or None, headers={"Authorization": f"Bearer {key}", **(headers or {})}
-        )
-        response = connection.getresponse()
-        data = response.read()
-        return Reply(response.status, time.perf_counter() - started, data)
-    finally:
-        connection.close()
-
-
-def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
-    boundary = f"aegis-load-{uuid.uuid4().hex}"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-@dataclass
 class Client:
     """One simulated user: its key, its datasets, a seeded random choice of the next request."""
 
@@ -126,7 +83,10 @@ class Client:
     def create(self) -> Reply:
         self.created += 1
         name = f"client {self.index} set {self.created}"
-        body, content_type = multipart({"selected_metrics": SELECTED_METRICS, "name": name}, "set.csv", self.csv)
+        content_type, head, tail = harness.multipart_framing(
+            {"selected_metrics": SELECTED_METRICS, "name": name}, "set.csv"
+        )
+        body = head + self.csv + tail
         headers = {"Content-Type": content_type, "Prefer": "return=minimal"}
         reply = request(self.port, "POST", "/api/v1/datasets", key=self.key, body=body, headers=headers)
         if reply.status == 201:
@@ -180,32 +140,11 @@ class Client:
 # --- Server and database -------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def throwaway_database():
-    name = f"aegis_bench_load_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield name
-    finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def server_env(database: str, db_mode: str | None) -> dict[str, str]:
+def server_env(database_url: str, db_mode: str | None) -> dict[str, str]:
     env = {
         **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "load-bench-only",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        **harness.DEPLOYED,
+        "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
         "THROTTLE_RATE": "0",
@@ -219,9 +158,7 @@ def server_env(database: str, db_mode: str | None) -> dict[str, str]:
 
 def make_users(env: dict[str, str], count: int) -> list[str]:
     """Migrates, then creates `count` users with an API key each; returns the raw keys."""
-    subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
+    harness.manage(env, "migrate", "--noinput")
     script = (
         "from accounts.models import User\n"
         "from accounts.services import api_key_create\n"
@@ -229,57 +166,11 @@ def make_users(env: dict[str, str], count: int) -> list[str]:
         "    user = User.objects.create_user(email=f'load{index}@bench.test', password='x')\n"
         "    print(api_key_create(user=user, name='load')[1])\n"
     )
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return [line for line in done.stdout.split() if line.startswith("sk_")]
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int, log: Path):
-    port = free_port()
-    command = [str(GUNICORN), "aegis.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    command += ["--timeout", "120", "--backlog", "256"]
-    with log.open("wb") as log_file:
-        master = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        yield port, master
-    finally:
-        master.terminate()
-        try:
-            master.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait()
-
-
-def worker_pids(master: subprocess.Popen) -> list[int]:
-    return [int(pid) for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()]
-
-
-def wait_until_ready(port: int, master: subprocess.Popen, key: str, workers: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if master.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({master.returncode})")
-        try:
-            if (
-                request(port, "GET", "/api/v1/dataset-types", key=key).status == 200
-                and len(worker_pids(master)) == workers
-            ):
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not become ready in {timeout}s")
+    return [line for line in harness.manage(env, "shell", "-c", script).split() if line.startswith("sk_")]
 
 
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise LookupError("VmRSS")
+    return harness.rss_kb(pid) / 1024
 
 
 class ConnectionWatch:
@@ -363,24 +254,27 @@ def main() -> None:
     args = parser.parse_args()
 
     with ExitStack() as cleanup:
-        database = cleanup.enter_context(throwaway_database())
-        env = server_env(database, args.db)
+        database = cleanup.enter_context(harness.throwaway_database("aegis_bench_load"))
+        env = server_env(database.url, args.db)
         keys = make_users(env, args.clients)
-        log = Path(tempfile.gettempdir()) / f"{database}.gunicorn.log"
-        port, master = cleanup.enter_context(gunicorn(env, args.workers, log))
-        wait_until_ready(port, master, keys[0], args.workers)
+        log = Path(tempfile.gettempdir()) / f"{database.name}.gunicorn.log"
+        served = harness.gunicorn(
+            cwd=harness.ROOT, env=env, log=log, key=keys[0], workers=args.workers, options=("--backlog", "256")
+        )
+        server = cleanup.enter_context(served)
+        port, master = server.port, server.master
         content = dataset_csv(args.rows, args.seed)
         clients = [Client(index, key, port, content) for index, key in enumerate(keys)]
         for client in clients:  # every client reads its own data from the first second
             reply = client.create()
             if reply.status != 201:
                 raise RuntimeError(f"seed upload: HTTP {reply.status}: {reply.body[:500]!r}")
-        workers = worker_pids(master)
+        workers = server.workers
         memory_start = [rss_mb(pid) for pid in workers]
         mode = args.db or f"settings (DB_POOL={os.environ.get('DB_POOL', 'default')})"
         print(f"{args.clients} clients, {args.workers} gunicorn workers, {args.duration:.0f} s, database: {mode}")
 
-        watch = ConnectionWatch(database)
+        watch = ConnectionWatch(database.name)
         results: list = []
         deadline = time.monotonic() + args.duration
         threads = [
@@ -394,7 +288,7 @@ def main() -> None:
             thread.join()
         elapsed = time.monotonic() - started
         opened = watch.stop()
-        memory_end = [rss_mb(pid) for pid in worker_pids(master)]
+        memory_end = [rss_mb(pid) for pid in children_of(master.pid)]
 
         failures = report(results, elapsed)
         print(
@@ -402,7 +296,7 @@ def main() -> None:
             + ", ".join(f"{start:.0f} -> {end:.0f}" for start, end in zip(memory_start, memory_end, strict=False))
         )
         print(f"database connections: peak open {watch.peak}, opened during the run {opened}")
-        if worker_pids(master) != workers:
+        if children_of(master.pid) != workers:
             print("a gunicorn worker was replaced during the run", file=sys.stderr)
             failures += 1
     sys.exit(1 if failures else 0)

@@ -21,15 +21,10 @@ import random
 import resource
 import sys
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+import harness  # bench/ is first on sys.path (this script's folder), until the project root is put before it
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(harness.ROOT))
 
 METRIC_IDS = (1, 2, 21)  # exact_match, json_equal, word_ct_match
 WORDS = ("the", "model", "answer", "refund", "order", "policy", "customer", "invoice", "café", "naïve")
@@ -47,53 +42,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def scratch_database(server_url: str) -> tuple[str, str]:
-    parts = urlsplit(server_url)
-    name = f"aegis_bench_runs_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return admin, urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
-
-
-def drop_database(admin: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aegis.settings")
-    os.environ["CELERY_BROKER_URL"] = ""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def load_dataset(rows: int):
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from accounts.models import User
-    from datasets.ingest import write_records
-    from datasets.models import Dataset, DatasetType
-
-    user = User.objects.create_user(email="bench@aegis.local")
     rng = random.Random(7)
-    with transaction.atomic():
-        dataset = Dataset.objects.create(
-            user=user,
-            author_email=user.email,
-            dataset_type=DatasetType.objects.get(name="CUSTOM"),
-            name="bench",
-            selected_metrics={str(i): {"threshold": 70, "metric_args": None} for i in METRIC_IDS},
-            structure=["prompt", "output", "golden_answer"],
-        )
-        write_records(dataset_id=dataset.pk, user_id=user.pk, rows=(make_row(i, rng) for i in range(rows)))
+    user, dataset = harness.bench_dataset(
+        (make_row(i, rng) for i in range(rows)),
+        thresholds=dict.fromkeys(METRIC_IDS, 70),
+        structure=["prompt", "output", "golden_answer"],
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE datasets_record")
     return user, dataset
@@ -166,44 +123,45 @@ def time_floor(dataset) -> tuple[float, float, int]:
     return scoring, copying, len(rows)
 
 
+def measure(options: argparse.Namespace) -> int:
+    """The run and its floor, in a migrated database; 0 when the ratio holds."""
+    user, dataset = load_dataset(options.rows)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        cProfile.runctx("time_run(user, dataset)", globals(), locals(), "/tmp/bench_runs.prof")
+    run_seconds, run = min((time_run(user, dataset) for _ in range(options.repeat)), key=lambda pair: pair[0])
+    rss = peak_rss_mb()
+    scoring, copying, evaluations = min(
+        (time_floor(dataset) for _ in range(options.repeat)), key=lambda parts: parts[0] + parts[1]
+    )
+    floor = scoring + copying
+    run.refresh_from_db()
+    print(f"records            {options.rows:,}  x {len(METRIC_IDS)} metrics = {evaluations:,} evaluations")
+    print(f"best of {options.repeat}")
+    print(f"run (blocking)     {run_seconds:8.2f} s   finished_at set: {run.finished_at is not None}")
+    print(f"  aggregates       {run.aggregate_results}")
+    print(f"floor              {floor:8.2f} s   (scoring {scoring:.2f} s + raw COPY {copying:.2f} s)")
+    print(f"ratio              {run_seconds / floor:8.2f}    target <= {TARGET_RATIO}")
+    print(f"peak RSS after run {rss:8.0f} MB")
+    return 0 if run_seconds / floor <= TARGET_RATIO else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1, help="measure each side this many times; keep the best")
     options = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not server.startswith("postgres"):
-        print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+    server = harness.postgres_server()
+    if server is None:
         return 2
 
-    admin, url = scratch_database(server)
-    try:
-        setup_django(url)
-        user, dataset = load_dataset(options.rows)
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
-
-            cProfile.runctx("time_run(user, dataset)", globals(), locals(), "/tmp/bench_runs.prof")
-        run_seconds, run = min((time_run(user, dataset) for _ in range(options.repeat)), key=lambda pair: pair[0])
-        rss = peak_rss_mb()
-        scoring, copying, evaluations = min(
-            (time_floor(dataset) for _ in range(options.repeat)), key=lambda parts: parts[0] + parts[1]
-        )
-        floor = scoring + copying
-        run.refresh_from_db()
-        print(f"records            {options.rows:,}  x {len(METRIC_IDS)} metrics = {evaluations:,} evaluations")
-        print(f"best of {options.repeat}")
-        print(f"run (blocking)     {run_seconds:8.2f} s   finished_at set: {run.finished_at is not None}")
-        print(f"  aggregates       {run.aggregate_results}")
-        print(f"floor              {floor:8.2f} s   (scoring {scoring:.2f} s + raw COPY {copying:.2f} s)")
-        print(f"ratio              {run_seconds / floor:8.2f}    target <= {TARGET_RATIO}")
-        print(f"peak RSS after run {rss:8.0f} MB")
-        return 0 if run_seconds / floor <= TARGET_RATIO else 1
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(admin, url)
+    with harness.throwaway_database("aegis_bench_runs", server=server) as database:
+        try:
+            harness.setup_django({"DATABASE_URL": database.url, "CELERY_BROKER_URL": ""}, defaults={"DEBUG": "1"})
+            return measure(options)
+        finally:
+            harness.close_django_connections()
 
 
 if __name__ == "__main__":
