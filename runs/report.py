@@ -13,7 +13,8 @@ from django.utils.safestring import mark_safe
 from metrics import registry
 from runs.models import Evaluation, Run
 from runs.report_chart import BIN_COUNT, histogram_svg
-from runs.selectors import evaluation_item, evaluation_page_rows, run_object
+from runs.representation import evaluation_item, run_object
+from runs.selectors import evaluation_page_rows
 
 PAGE_SIZE = 50
 
@@ -135,7 +136,11 @@ def run_report(run: Run, *, page: int = 1, failed_page: int = 1) -> dict:
     }
 
 
-def render_report(run: Run, *, page: int, failed_page: int, csv_url: str, request=None, standalone: bool) -> str:
+def render_report(
+    run: Run, *, page: int, failed_page: int, csv_url: str, request=None, standalone: bool, extra: dict | None = None
+) -> str:
+    """`extra`: the comparison view's context (runs.report_compare), on the API's page."""
     context = run_report(run, page=page, failed_page=failed_page) | {"csv_url": csv_url, "standalone": standalone}
+    context |= extra or {}
     template = "runs/report.html" if standalone else "runs/report_body.html"
     return render_to_string(template, context, request=request)

@@ -15,11 +15,22 @@ def bin_label(index: int) -> str:
 
 def histogram_svg(counts: list[int], *, title: str, threshold: int | None = None) -> str:
     """Bars of `counts` (one per score range of 10, the last including 100) with a dashed line at `threshold`."""
+    return _bars_svg([("bar", "", counts)], title=title, threshold=threshold, css="histogram")
+
+
+def paired_histogram_svg(base: list[int], head: list[int], *, title: str, threshold: int | None = None) -> str:
+    """Two runs' histograms in one frame, each range's base bar beside its head bar, on one scale."""
+    series = [("bar base", "base ", base), ("bar head", "head ", head)]
+    return _bars_svg(series, title=title, threshold=threshold, css="histogram paired")
+
+
+def _bars_svg(series: list[tuple[str, str, list[int]]], *, title: str, threshold: int | None, css: str) -> str:
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    tallest = max(counts) if counts and max(counts) > 0 else 1
-    bar_width = plot_width / BIN_COUNT
+    tallest = max((max(counts) for _, _, counts in series if counts), default=0) or 1
+    bin_width = plot_width / BIN_COUNT
+    bar_width = bin_width / len(series)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="histogram" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_height}" class="axis"/>',
@@ -27,14 +38,15 @@ def histogram_svg(counts: list[int], *, title: str, threshold: int | None = None
         f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end" class="tick">{tallest}</text>',
         f'<text x="{LEFT - 4}" y="{TOP + plot_height}" text-anchor="end" class="tick">0</text>',
     ]
-    for index, count in enumerate(counts):
-        height = plot_height * count / tallest
-        x = LEFT + index * bar_width
-        parts.append(
-            f'<rect class="bar" x="{x + 1:.1f}" y="{TOP + plot_height - height:.1f}" width="{bar_width - 2:.1f}" '
-            f'height="{height:.1f}" data-bin="{index}" data-count="{count}">'
-            f"<title>scores {bin_label(index)}: {count}</title></rect>"
-        )
+    for position, (css_class, label, counts) in enumerate(series):
+        for index, count in enumerate(counts):
+            height = plot_height * count / tallest
+            x = LEFT + index * bin_width + position * bar_width
+            parts.append(
+                f'<rect class="{css_class}" x="{x + 1:.1f}" y="{TOP + plot_height - height:.1f}" '
+                f'width="{bar_width - 2:.1f}" height="{height:.1f}" data-bin="{index}" data-count="{count}">'
+                f"<title>{label}scores {bin_label(index)}: {count}</title></rect>"
+            )
     for tick in range(0, 101, 20):
         x = LEFT + plot_width * tick / 100
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{tick}</text>')

@@ -7,6 +7,7 @@ import click
 from aegis_cli import __version__, output
 from aegis_cli.commands.catalog import evaluate, metrics, models
 from aegis_cli.commands.common import Invocation, json_option
+from aegis_cli.commands.compare import compare
 from aegis_cli.commands.datasets import datasets, upload
 from aegis_cli.commands.runs import report, run, runs
 from aegis_cli.errors import Interrupted
@@ -56,7 +57,7 @@ def cli(ctx, url, api_key, config_path, timeout, quiet):
     ctx.obj = Invocation(url=url, api_key=api_key, timeout=timeout, config_path=config_path)
 
 
-for command in (upload, datasets, run, runs, report, evaluate, metrics, models):
+for command in (upload, datasets, run, runs, report, compare, evaluate, metrics, models):
     cli.add_command(command)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from datasets.tests.helpers import body
+from datasets.tests.helpers import body, csv_file
 from runs.compare_stats import paired_interval
 from runs.tests.helpers import csv_rows, custom_run, dataset_run, make_dataset
 
@@ -46,7 +46,10 @@ def test_summary_counts_regressions_improvements_unchanged_and_errors(alice_api,
     assert summary["base"]["id"] == two_runs["base"]
     assert summary["base"]["alias"] == "base"
     assert summary["matching"] == "record"
-    assert summary["records"] == {"base": 4, "head": 4, "matched": 4, "only_in_base": 0, "only_in_head": 0}
+    assert summary["records"] == {
+        "base": 4, "head": 4, "matched": 4, "only_in_base": 0, "only_in_head": 0,
+        "with_change": {"regressed": 1, "improved": 1, "unchanged": 1, "error": 1, "pending": 0},
+    }  # fmt: skip
     [exact] = summary["metrics"]
     assert exact["metric"] == "exact_match"
     assert (exact["regressions"], exact["improvements"], exact["unchanged"]) == (1, 1, 1)
@@ -208,6 +211,53 @@ def test_records_keyset_paging_walks_every_record_once(alice_api, two_runs):
     assert [item["base_record"]["prompt"] for item in second["items"]] == ["q4"]
     assert second["meta"]["has_next"] is False
     assert second["meta"]["total_items"] == 4
+
+
+def test_offset_pages_are_the_keyset_pages(alice_api):
+    # Two metrics, so that each record is two evaluations of each run: the seek must step records, not rows.
+    rows = "".join(f"q{index},{index},{index if index % 3 else 'x'}\n" for index in range(11))
+    metrics = {**EXACT, "2": {"threshold": 100, "metric_args": None}}
+    dataset = make_dataset(alice_api, content=f"prompt,output,golden_answer\n{rows}".encode(), metrics=metrics)
+    base = run_id(dataset_run(alice_api, dataset["id"], is_blocking=True))
+    head = run_id(dataset_run(alice_api, dataset["id"], is_blocking=True, metric_args=IGNORE_CASE))
+    pair = {"base": base, "head": head, "page_size": 3}
+    walked, after = [], None
+    while True:
+        page = body(compare_records(alice_api, **pair, **({} if after is None else {"after": after})))
+        walked.append([item["base_record"]["prompt"] for item in page["items"]])
+        if not page["meta"]["has_next"]:
+            break
+        after = page["items"][-1]["cursor"]
+
+    paged = [
+        [item["base_record"]["prompt"] for item in body(compare_records(alice_api, **pair, page=number))["items"]]
+        for number in range(1, 6)
+    ]
+
+    assert walked == [["q0", "q1", "q2"], ["q3", "q4", "q5"], ["q6", "q7", "q8"], ["q9", "q10"]]
+    assert paged == [*walked, []]
+    fourth = body(compare_records(alice_api, **pair, page=4))
+    assert fourth["meta"]["has_next"] is False and fourth["meta"]["total_items"] == 11
+
+
+def test_a_record_changed_in_several_metrics_counts_once_in_the_change_total(alice_api):
+    metrics = {**EXACT, "9": {"threshold": 100, "metric_args": None}}  # exact_match and is_numeric
+    dataset = make_dataset(alice_api, content=b"prompt,output,golden_answer\nq1,4,4\nq2,5,5\n", metrics=metrics)
+    base = run_id(dataset_run(alice_api, dataset["id"], is_blocking=True))
+    new_version = {"file": csv_file(b"prompt,output,golden_answer\nq1,four,4\nq2,5,5\n", "v2.csv")}
+    assert (
+        alice_api.post(f"/api/v1/datasets/{dataset['id']}/versions", new_version, format="multipart").status_code == 201
+    )
+    head = run_id(dataset_run(alice_api, dataset["id"], is_blocking=True))
+
+    summary = body(compare(alice_api, base=base, head=head))
+    regressed = body(compare_records(alice_api, base=base, head=head, change="regressed"))
+
+    assert [metric["regressions"] for metric in summary["metrics"]] == [1, 1]
+    assert summary["records"]["with_change"]["regressed"] == 1
+    assert summary["records"]["with_change"]["unchanged"] == 1
+    assert regressed["meta"]["total_items"] == 1
+    assert [item["base_record"]["prompt"] for item in regressed["items"]] == ["q1"]
 
 
 def test_record_text_is_cut_to_100_characters(alice_api):

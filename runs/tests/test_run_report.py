@@ -159,3 +159,95 @@ def test_the_admin_csv_needs_staff(client, alice_api, alice):
     client.force_login(alice)
     response = client.get(f"/admin/runs/run/{run['id']}/report.csv")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# The comparison view: ?compare=<base run id>.
+
+EXACT = {"1": {"threshold": 70, "metric_args": None}}
+# Base ignores case, head does not: a row whose output differs from its golden answer only in case regresses.
+IGNORE_CASE, STRICT = {"1": {"case_sensitive": False}}, {"1": {"case_sensitive": True}}
+
+
+def compared_runs(client, rows: str) -> tuple[int, int, dict]:
+    rows = f"prompt,output,golden_answer\n{rows}".encode()
+    dataset = make_dataset(client, content=rows, metrics=EXACT, name="Compared")
+    base = dataset_run(client, dataset["id"], is_blocking=True, metric_args=IGNORE_CASE, alias="lenient")
+    head = dataset_run(client, dataset["id"], is_blocking=True, metric_args=STRICT, alias="strict")
+    return body(base)["id"], body(head)["id"], dataset
+
+
+def cells(html: str, pattern: str) -> list[str]:
+    row = re.search(pattern, html, re.S).group(1)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_the_comparison_view_shows_both_distributions_the_delta_and_the_regressions(alice_api):
+    # q1 regresses (Paris/paris), q2 passes in both, q3 fails in both.
+    base, head, _ = compared_runs(alice_api, "q1,Paris,paris\nq2,Rome,Rome\nq3,Oslo,Bergen\n")
+
+    response = report(alice_api, head, compare=base)
+
+    assert response.status_code == 200
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    html = response.content.decode()
+    assert f"Compared with run #{base} lenient" in html
+    assert "3 records by record" in html
+    assert cells(html, r'<tr data-compare-metric="exact_match">(.*?)</tr>')[:4] == [
+        "exact_match", "66.67", "33.33", "-33.33",
+    ]  # fmt: skip
+    figure = re.search(r'<figure data-compare-metric="exact_match">(.*?)</figure>', html, re.S).group(1)
+    base_bars = re.findall(r'class="bar base"[^>]*data-count="(\d+)"', figure)
+    head_bars = re.findall(r'class="bar head"[^>]*data-count="(\d+)"', figure)
+    assert (base_bars[0], base_bars[-1], head_bars[0], head_bars[-1]) == ("1", "2", "2", "1")
+    assert 'class="threshold"' in figure
+    assert "Regressions (1 records" in html
+    regressions = re.search(r'<table class="regressions">(.*?)</table>', html, re.S).group(1)
+    assert regressions.count("<tr>") == 1 + 1
+    assert cells(regressions, r"<tbody>(.*)</tbody>")[2:] == ["exact_match", "100.00 / 70", "0.00 / 70", "q1"] + [
+        "Paris", "Paris",
+    ]  # fmt: skip
+    # The run's own report follows, and its pagers keep the comparison.
+    assert '<tr data-metric="exact_match">' in html
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_regressions_are_paged_by_fifty_and_the_pagers_keep_the_comparison(alice_api):
+    rows = "".join(f"q{index},Paris,paris\n" for index in range(60))
+    base, head, _ = compared_runs(alice_api, rows)
+
+    first = report(alice_api, head, compare=base).content.decode()
+    assert "Regressions (60 records" in first
+    assert re.search(r'<table class="regressions">(.*?)</table>', first, re.S).group(1).count("<tr>") == 1 + 50
+    assert f'href="?compare={base}&amp;regressions_page=2#regressions"' in first
+    assert f'href="?page=2&amp;failed_page=1&amp;compare={base}#evaluations"' in first
+    second = report(alice_api, head, compare=base, regressions_page=2).content.decode()
+    table = re.search(r'<table class="regressions">(.*?)</table>', second, re.S).group(1)
+    assert table.count("<tr>") == 1 + 10 and "<td>q59</td>" in table and "<td>q9</td>" not in table
+    assert "No regressions on this page." in report(alice_api, head, compare=base, regressions_page=3).content.decode()
+
+
+def test_the_report_links_to_the_comparison_with_the_datasets_baseline(alice_api):
+    base, head, dataset = compared_runs(alice_api, "q1,Paris,paris\n")
+    assert "baseline-link" not in report(alice_api, head).content.decode()
+
+    alice_api.put(f"/api/v1/datasets/{dataset['id']}", {"baseline_run_id": base}, format="json")
+
+    html = report(alice_api, head).content.decode()
+    link = re.search(r'class="baseline-link" href="([^"]+)"', html).group(1)
+    assert link == f"?compare={base}#comparison"
+    assert "baseline-link" not in report(alice_api, base).content.decode()  # the baseline itself
+    assert f"Compared with run #{base}" in report(alice_api, head, compare=base).content.decode()
+
+
+def test_an_invisible_base_is_a_json_404_and_other_datasets_a_400(alice_api, carol_api):
+    base, head, _ = compared_runs(alice_api, "q1,Paris,paris\n")
+    carols = finished_run(carol_api)
+
+    hidden = report(alice_api, head, compare=carols["id"])
+    assert hidden.status_code == 404 and body(hidden)["detail"] == f"Run {carols['id']} not found."
+    assert report(carol_api, carols["id"], compare=head).status_code == 404
+    other = finished_run(alice_api)
+    refused = report(alice_api, head, compare=other["id"])
+    assert refused.status_code == 400 and "different datasets" in body(refused)["detail"]
+    for params in ({"compare": "0"}, {"compare": "x"}, {"compare": base, "regressions_page": "0"}):
+        assert report(alice_api, head, **params).status_code == 422
