@@ -7,9 +7,13 @@ equal-width bins, each standing at the mean of its pairs, which keeps the mean e
 bin-width's worth of spread (a few hundredths of a point on a 0-100 scale).
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RESAMPLES = 2000
 SEED = 15
@@ -30,6 +34,8 @@ class Interval:
 
 def paired_interval(groups: list[tuple[int, float]]) -> Interval | None:
     """`groups`: (pairs, summed difference) per group of similar differences. None without any pair."""
+    import numpy as np  # here, not at the top: a web worker that never compares runs need not load it (~15 MB)
+
     groups = sorted((count, total) for count, total in groups if count > 0)  # a fixed order: the same draws
     if not groups:
         return None
@@ -52,6 +58,8 @@ def paired_interval(groups: list[tuple[int, float]]) -> Interval | None:
 
 
 def _merged(counts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     order = np.argsort(values, kind="stable")
     counts, values = counts[order], values[order]
     if len(values) <= MAX_GROUPS:

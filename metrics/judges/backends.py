@@ -8,13 +8,12 @@ message is one sentence without the key, the request or a traceback.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
 from dataclasses import dataclass
-
-import anthropic
-import openai
+from types import ModuleType
 
 from metrics.registry.judged.contract import JudgeError
 
@@ -52,7 +51,18 @@ class JudgeCallError(JudgeError):
         self.attempts = attempts
 
 
+@functools.cache
+def _sdks() -> tuple[ModuleType, ModuleType]:
+    """The two SDKs, imported at the first judge call: together with httpx they take about 80 MB and seconds to
+    import, which a web worker that only uploads and reads would carry for nothing."""
+    import anthropic
+    import openai
+
+    return anthropic, openai
+
+
 def make_client(provider: str, settings: ClientSettings):
+    anthropic, openai = _sdks()
     options = {
         "api_key": settings.api_key,
         "base_url": settings.base_url,
@@ -100,6 +110,7 @@ def request_body(route: ModelRoute, *, messages: list[dict], step: str, schema: 
 
 
 async def complete(client, route: ModelRoute, body: dict, *, settings: ClientSettings) -> Completion:
+    anthropic, openai = _sdks()
     try:
         if route.provider == "anthropic":
             raw = await client.messages.with_raw_response.create(**body)
@@ -166,6 +177,7 @@ def _parse_object(text: str) -> tuple[dict | None, str | None]:
 
 
 def _call_error(exc: Exception, settings: ClientSettings) -> JudgeCallError:
+    anthropic, openai = _sdks()
     every_attempt = settings.max_retries + 1
     if isinstance(exc, openai.APITimeoutError | anthropic.APITimeoutError):
         return JudgeCallError(
