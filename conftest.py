@@ -8,7 +8,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.factories import MembershipFactory, OrganizationFactory, UserFactory
-from accounts.models import Membership
+from accounts.models import Membership, User
 from accounts.services import api_key_create
 from collections_app.models import DataCollection
 from datasets.models import Dataset, DatasetType
@@ -100,6 +100,14 @@ def acme_org_only(acme):
         structure=["prompt"],
     )
     return {"id": dataset.pk}
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """Django's test client logged in to the admin as a superuser."""
+    User.objects.create_superuser(email="staff@aegis.test", password="pw-123456!")
+    client.login(email="staff@aegis.test", password="pw-123456!")
+    return client
 
 
 @pytest.fixture

@@ -53,13 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
-    @property
-    def org_id(self) -> int | None:
-        """The caller's organization, or None. Cached: visibility checks ask for it many times per request."""
-        if not hasattr(self, "_org_id_cache"):
-            membership = Membership.objects.filter(user_id=self.pk).values_list("org_id", flat=True).first()
-            self._org_id_cache = membership
-        return self._org_id_cache
+    # The user's organization is accounts.ownership.org_id_of(user): a query, so not an attribute that hides one.
 
 
 class Organization(models.Model):
@@ -103,10 +97,6 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.name or 'unnamed'})"
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

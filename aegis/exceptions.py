@@ -16,6 +16,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from aegis import errors as domain
+
 logger = logging.getLogger("aegis.errors")
 
 
@@ -25,18 +27,6 @@ class RequestShapeError(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request is not valid."
     default_code = "invalid_request"
-
-    def __init__(self, detail=None, errors=None):
-        super().__init__(detail)
-        self.errors = errors
-
-
-class BusinessRuleError(exceptions.APIException):
-    """The request is well formed but breaks a rule of the product (bad CSV, unknown metric, duplicate name)."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request breaks a rule."
-    default_code = "invalid"
 
     def __init__(self, detail=None, errors=None):
         super().__init__(detail)
@@ -102,8 +92,27 @@ def _database_unavailable(exc) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError))
 
 
+# The one place that knows what a domain error answers.
+DOMAIN_STATUSES = {
+    domain.BusinessRuleError: status.HTTP_400_BAD_REQUEST,
+    domain.PaymentRequired: status.HTTP_402_PAYMENT_REQUIRED,
+    domain.Forbidden: status.HTTP_403_FORBIDDEN,
+    domain.NotFound: status.HTTP_404_NOT_FOUND,
+    domain.DomainError: status.HTTP_400_BAD_REQUEST,
+}
+
+
+class _DomainRefusal(exceptions.APIException):
+    def __init__(self, error: domain.DomainError):
+        super().__init__(error.detail)
+        self.status_code = next(code for kind, code in DOMAIN_STATUSES.items() if isinstance(error, kind))
+        self.errors = error.errors
+
+
 def _translate(exc):
-    """Django and parsing exceptions, as the API exceptions that carry their status."""
+    """Domain, Django and parsing exceptions, as the API exceptions that carry their status."""
+    if isinstance(exc, domain.DomainError):
+        return _DomainRefusal(exc)
     if isinstance(exc, Http404):
         return exceptions.NotFound("Not found.")
     if isinstance(exc, DjangoPermissionDenied):
@@ -115,7 +124,7 @@ def _translate(exc):
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError("The request could not be read.")
     if isinstance(exc, DjangoValidationError):
-        return BusinessRuleError("; ".join(exc.messages))
+        return _DomainRefusal(domain.BusinessRuleError("; ".join(exc.messages)))
     if isinstance(exc, UnreadablePostError):
         logger.info("Request body not read: %s", exc)
         return ClientGone()
@@ -141,16 +150,13 @@ def api_exception_handler(exc, context):
         set_rollback()
         return Response({"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
+    # As DRF's own handler: the view set `auth_header` from its first authentication class (a 401; without one DRF
+    # made it a 403). `Allow` needs nothing here: every APIView response carries it (default_response_headers).
     headers = {}
-    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        exc.status_code = status.HTTP_401_UNAUTHORIZED
-        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
-    if isinstance(exc, exceptions.MethodNotAllowed):
-        view = context.get("view")
-        if view is not None:
-            headers["Allow"] = ", ".join(view.allowed_methods)
 
     detail = exc.detail
     errors = getattr(exc, "errors", None)

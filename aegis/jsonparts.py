@@ -10,7 +10,8 @@ import re
 
 from django.conf import settings
 
-from aegis.exceptions import BusinessRuleError, PayloadTooLarge
+from aegis.errors import BusinessRuleError
+from aegis.exceptions import PayloadTooLarge
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = "must not contain U+0000 (NUL) or an unpaired surrogate: the database cannot store them."

@@ -1,4 +1,4 @@
-"""The {items, meta} envelope every paginated list uses (spec section 2.2)."""
+"""The {items, meta} envelope every paginated list uses: the page of items, and in meta where it sits and the totals."""
 
 import math
 

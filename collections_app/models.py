@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from aegis.visibility import VisibleQuerySet, ownership_constraints, unique_name_constraints
+from accounts.ownership import VisibleQuerySet, ownership_constraints, unique_name_constraints
 
 
 class DataCollection(models.Model):

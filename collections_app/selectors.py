@@ -1,8 +1,8 @@
-from django.db.models import Prefetch
-from rest_framework.exceptions import NotFound
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Organization, User
-from aegis.exceptions import BusinessRuleError
+from accounts.ownership import org_id_of
+from aegis.errors import BusinessRuleError, NotFound
 from collections_app.models import DataCollection
 from datasets.models import Dataset
 from runs.models import Run
@@ -23,21 +23,23 @@ def collection_for_linking(
         collection = DataCollection.objects.filter(pk=collection_id, org=org).first()
     else:
         collection = DataCollection.objects.visible_to(user).filter(pk=collection_id).first()
-        if collection is not None and collection.org_id is not None and collection.org_id != user.org_id:
+        if collection is not None and collection.org_id is not None and collection.org_id != org_id_of(user):
             collection = None
     if collection is None:
         raise NotFound(f"Data collection {collection_id} not found.")
-    return collection
+    found: DataCollection = collection
+    return found
 
 
 def collection_for_dataset_update(*, user: User, collection_id: int) -> DataCollection:
     """The collection an existing dataset may be moved into, by the rule of creation; a miss is a 400 here.
 
-    Spec 3.4 lists "collection not found" among the 400s of PUT /datasets/{id}. Someone else's private collection
-    is invisible, so it is "not found" too.
+    PUT /datasets/{id} answers an unknown collection with a 400 (the field is wrong, not the URL). Someone else's
+    private collection is invisible, so it is "not found" too.
     """
     try:
         collection = collection_for_linking(user=user, org=None, collection_id=collection_id)
+        assert collection is not None  # an id was given: found, or NotFound
     except NotFound:
         raise BusinessRuleError(
             f"Data collection {collection_id} not found.", errors={"data_collection_id": ["not found"]}
@@ -45,7 +47,7 @@ def collection_for_dataset_update(*, user: User, collection_id: int) -> DataColl
     return collection
 
 
-def _with_visible_contents(queryset, user: User):
+def _with_visible_contents(queryset: QuerySet[DataCollection], user: User) -> QuerySet[DataCollection]:
     visible = (
         Dataset.objects.visible_to(user)
         .filter(dataset_type__is_proprietary=False)
@@ -58,9 +60,9 @@ def _with_visible_contents(queryset, user: User):
     )
 
 
-def collection_list(*, user: User, shared: bool | None):
-    """Visible collections, newest first. `shared=true` for a caller with no organization is a 404 (spec 2.3)."""
-    if shared is True and user.org_id is None:
+def collection_list(*, user: User, shared: bool | None) -> QuerySet[DataCollection]:
+    """Visible collections, newest first. `shared=true` with no organization is a 404: nothing can be shared."""
+    if shared is True and org_id_of(user) is None:
         raise NotFound("You are not a member of an organization, so nothing is shared with you.")
     return _with_visible_contents(DataCollection.objects.shared_filter(user, shared), user).order_by(
         "-created_at", "-id"
@@ -68,7 +70,8 @@ def collection_list(*, user: User, shared: bool | None):
 
 
 def collection_get_visible(*, user: User, collection_id: int) -> DataCollection:
-    collection = _with_visible_contents(DataCollection.objects.visible_to(user), user).filter(pk=collection_id).first()
+    visible = _with_visible_contents(DataCollection.objects.visible_to(user), user)
+    collection: DataCollection | None = visible.filter(pk=collection_id).first()
     if collection is None:
         raise NotFound(f"Data collection {collection_id} not found.")
     return collection

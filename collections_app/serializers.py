@@ -1,15 +1,16 @@
-from drf_spectacular.utils import extend_schema_field
+"""Collection requests, validated here, and the shape of the answers for the OpenAPI document (docs only: the
+answers are built by collections_app.representation, and a test holds the two together)."""
+
 from rest_framework import serializers
 
 from accounts.serializers import UserRefOut
 from aegis.fields import StrictCharField, name_field
 from collections_app.models import DataCollection
-from runs.selectors import run_summary
 from runs.serializers import RunSummaryOut
 
 
 class DataCollectionCreateInput(serializers.Serializer):
-    name = name_field(max_length=255, trim_whitespace=True)
+    name = name_field(trim_whitespace=True)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -21,7 +22,7 @@ class DataCollectionCreateInput(serializers.Serializer):
 class DataCollectionUpdateInput(serializers.Serializer):
     """PUT /data-collections/{id}: every field is optional and only the sent ones apply."""
 
-    name = name_field(max_length=255, trim_whitespace=True, required=False)
+    name = name_field(trim_whitespace=True, required=False)
     dataset_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
@@ -45,12 +46,8 @@ class CollectionDatasetOut(serializers.Serializer):
 class DataCollectionOut(serializers.ModelSerializer):
     user = UserRefOut(allow_null=True)
     datasets = CollectionDatasetOut(many=True, source="visible_datasets")
-    runs = serializers.SerializerMethodField()
+    runs = RunSummaryOut(many=True, read_only=True)
 
     class Meta:
         model = DataCollection
         fields = ["id", "user", "name", "org_id", "author_email", "datasets", "runs", "created_at", "updated_at"]
-
-    @extend_schema_field(RunSummaryOut(many=True))
-    def get_runs(self, collection) -> list[dict]:
-        return [run_summary(run) for run in collection.visible_runs]

@@ -1,34 +1,44 @@
-"""Data collection writes (spec 3.7). The sharing cascades themselves live in aegis.sharing."""
+"""Data collection writes. The ownership rules live in accounts.ownership, the cascades in collections_app.sharing.
 
-from django.db import IntegrityError, transaction
+A collection's sharing follows its datasets: it is private unless it holds a dataset shared with an organization,
+and then it is shared with that organization (the caller's), which shares the caller's own datasets in it too.
+"""
+
+from typing import Any
+
+from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
-from aegis.exceptions import BusinessRuleError
-from aegis.locks import NO_KEY_UPDATE, UPDATE, lock_row
-from aegis.names import name_problem
-from aegis.sharing import (
-    attach_datasets,
+from accounts.ownership import (
     check_delete_allowed,
+    check_name_free,
     check_org_id_change,
-    detach_datasets,
+    clean_name,
     names_stay_unique,
+    org_id_of,
+)
+from aegis.db import constraint_violation
+from aegis.errors import BusinessRuleError, NotFound
+from aegis.locks import NO_KEY_UPDATE, UPDATE, lock_row
+from collections_app.models import DataCollection
+from collections_app.sharing import (
+    attach_datasets,
+    detach_datasets,
+    forget_collection,
     share_collection,
     unshare_collection,
 )
-from collections_app.models import DataCollection
 from datasets.models import Dataset
-from runs.models import Run
 
 
 def collection_create(*, user: User, name: str, dataset_ids: list[int] | None = None) -> DataCollection:
-    """A collection owned by the caller. Its sharing follows the selected datasets (rules 1-4 of spec 3.7)."""
-    name = _clean_name(name)
+    """A collection owned by the caller, private unless a selected dataset is shared (see _org_for_new_collection)."""
+    name = clean_name(name)
     datasets = _selected_datasets(user=user, dataset_ids=dataset_ids or [], collection=None)
     org_id = _org_for_new_collection(user=user, datasets=datasets)
-    _check_name_free(name=name, owner_id=user.pk, org_id=org_id, exclude_id=None)
-    with names_stay_unique(), transaction.atomic():
+    check_name_free(model=DataCollection, name=name, owner_id=user.pk, org_id=org_id)
+    with names_stay_unique(DataCollection, Dataset), transaction.atomic():
         _lock_for_attaching(collection=None, dataset_ids=[dataset.pk for dataset in datasets])
         collection = DataCollection.objects.create(user=user, org_id=org_id, name=name, author_email=user.email)
         attach_datasets(collection=collection, dataset_ids=[dataset.pk for dataset in datasets])
@@ -37,14 +47,14 @@ def collection_create(*, user: User, name: str, dataset_ids: list[int] | None = 
     return collection
 
 
-def collection_update(*, user: User, collection: DataCollection, changes: dict) -> DataCollection:
+def collection_update(*, user: User, collection: DataCollection, changes: dict[str, Any]) -> DataCollection:
     """Apply the sent fields of PUT /data-collections/{id}. `collection` is already known to be visible to `user`.
 
     Every check runs before the single transaction that writes, so a refusal changes nothing.
     """
     if "org_id" in changes:
         check_org_id_change(user=user, row=collection, org_id=changes["org_id"])
-    name = _clean_name(changes["name"]) if "name" in changes else collection.name
+    name = clean_name(changes["name"]) if "name" in changes else collection.name
 
     current_ids = set(Dataset.objects.filter(data_collection=collection).values_list("pk", flat=True))
     added: list[Dataset] = []
@@ -57,11 +67,14 @@ def collection_update(*, user: User, collection: DataCollection, changes: dict) 
 
     org_id = changes.get("org_id", collection.org_id)
     # Adding a dataset already shared with the caller's org promotes the private collection to that org.
-    promoted = user.org_id is not None and any(dataset.org_id == user.org_id for dataset in added)
+    users_org = org_id_of(user)
+    promoted = users_org is not None and any(dataset.org_id == users_org for dataset in added)
     if "org_id" not in changes and collection.org_id is None and promoted:
-        org_id = user.org_id
+        org_id = users_org
     if "name" in changes or org_id != collection.org_id:
-        _check_name_free(name=name, owner_id=collection.user_id, org_id=org_id, exclude_id=collection.pk)
+        check_name_free(
+            model=DataCollection, name=name, owner_id=collection.user_id, org_id=org_id, exclude_id=collection.pk
+        )
 
     was_shared = collection.org_id is not None
     sharing_changed = org_id != collection.org_id
@@ -71,7 +84,7 @@ def collection_update(*, user: User, collection: DataCollection, changes: dict) 
     collection.name = name
     collection.org_id = org_id
     collection.updated_at = timezone.now()
-    with names_stay_unique(), transaction.atomic():
+    with names_stay_unique(DataCollection, Dataset), transaction.atomic():
         if lock_row(DataCollection, collection.pk, strength=UPDATE if cascades else NO_KEY_UPDATE) is None:
             raise NotFound(f"Data collection {collection.pk} not found.")
         collection.save(update_fields=["name", "org", "updated_at"])
@@ -94,39 +107,18 @@ def collection_update(*, user: User, collection: DataCollection, changes: dict) 
 def collection_delete(*, user: User, collection: DataCollection) -> None:
     """Delete a collection; its datasets and runs stay, outside any collection."""
     check_delete_allowed(user=user, row=collection, noun="data collection")
-    try:
-        with transaction.atomic():
-            # Uploads and runs filing themselves into the collection hold it (aegis.locks). Waiting for them here
-            # means every row that points at it is seen, and detached, below.
-            if lock_row(DataCollection, collection.pk, strength=UPDATE) is None:
-                raise NotFound(f"Data collection {collection.pk} not found.")
-            dataset_ids = list(
-                Dataset.objects.select_for_update().filter(data_collection=collection).values_list("pk", flat=True)
-            )
-            detach_datasets(collection=collection, dataset_ids=dataset_ids)
-            Run.objects.filter(data_collection=collection).update(data_collection=None)
-            collection.delete()
-    except IntegrityError:
-        raise BusinessRuleError("The data collection could not be deleted: other data still refers to it.") from None
-
-
-def _clean_name(name: str) -> str:
-    name = name.strip()
-    problem = name_problem(name)
-    if problem is not None:
-        raise BusinessRuleError(f"Invalid name: {problem}.", errors={"name": [problem]})
-    return name
-
-
-def _check_name_free(*, name: str, owner_id: int | None, org_id: int | None, exclude_id: int | None) -> None:
-    """Names are unique per organization for shared collections and per owner for private ones."""
-    if org_id is not None:
-        scope, where = DataCollection.objects.filter(org_id=org_id), "in your organization"
-    else:
-        scope, where = DataCollection.objects.filter(user_id=owner_id, org=None), "in your account"
-    if scope.filter(name__iexact=name).exclude(pk=exclude_id).exists():
-        message = f"A data collection named '{name}' already exists {where}."
-        raise BusinessRuleError(message, errors={"name": [message]})
+    still_referred = "The data collection could not be deleted: other data still refers to it."
+    with constraint_violation({}, otherwise=lambda: BusinessRuleError(still_referred)), transaction.atomic():
+        # Uploads and runs filing themselves into the collection hold it (aegis.locks). Waiting for them here
+        # means every row that points at it is seen, and detached, below.
+        if lock_row(DataCollection, collection.pk, strength=UPDATE) is None:
+            raise NotFound(f"Data collection {collection.pk} not found.")
+        dataset_ids = list(
+            Dataset.objects.select_for_update().filter(data_collection=collection).values_list("pk", flat=True)
+        )
+        detach_datasets(collection=collection, dataset_ids=dataset_ids)
+        forget_collection(collection=collection)
+        collection.delete()
 
 
 def _selected_datasets(*, user: User, dataset_ids: list[int], collection: DataCollection | None) -> list[Dataset]:
@@ -177,14 +169,44 @@ def _org_for_new_collection(*, user: User, datasets: list[Dataset]) -> int | Non
     shared = [dataset for dataset in datasets if dataset.org_id is not None]
     if not shared:
         return None
-    if user.org_id is None:
+    users_org = org_id_of(user)
+    if users_org is None:
         message = "You are not in an organization, so a collection cannot hold org-shared datasets."
         raise BusinessRuleError(message, errors={"dataset_ids": [message]})
-    if any(dataset.org_id != user.org_id for dataset in shared):
+    if any(dataset.org_id != users_org for dataset in shared):
         message = "A selected dataset is shared with another organization."
         raise BusinessRuleError(message, errors={"dataset_ids": [message]})
     not_promotable = [str(d.pk) for d in datasets if d.org_id is None and d.user_id != user.pk]
     if not_promotable:
         message = f"Someone else's private datasets cannot be shared with your org: {', '.join(not_promotable)}."
         raise BusinessRuleError(message, errors={"dataset_ids": [message]})
-    return user.org_id
+    return users_org
+
+
+# Org-only collections (no individual owner), which staff make and fill from the admin.
+
+
+def collection_create_org_only(*, org_id: int, name: str, author_email: str) -> DataCollection:
+    """A collection of the organization itself; the same name rule as any shared collection."""
+    name = clean_name(name)
+    check_name_free(model=DataCollection, name=name, owner_id=None, org_id=org_id)
+    with names_stay_unique(DataCollection), transaction.atomic():
+        return DataCollection.objects.create(user=None, org_id=org_id, name=name, author_email=author_email)
+
+
+def collection_add_org_datasets(*, collection: DataCollection, dataset_ids: list[int]) -> None:
+    """File datasets shared with an org-only collection's organization into it (their owners' runs follow)."""
+    if collection.user_id is not None or collection.org_id is None:
+        raise BusinessRuleError("Only an org-only collection receives its organization's datasets this way.")
+    ids = list(dict.fromkeys(dataset_ids))
+    with transaction.atomic():
+        if lock_row(DataCollection, collection.pk, strength=UPDATE) is None:
+            raise NotFound(f"Data collection {collection.pk} not found.")
+        _lock_for_attaching(collection=collection, dataset_ids=ids)  # each still there and in no other collection
+        # Read under the lock: a dataset unshared meanwhile must not join the organization's collection.
+        rows = list(Dataset.objects.filter(pk__in=ids).values_list("pk", "org_id", "dataset_type__is_proprietary"))
+        problems = [f"dataset {pk} is proprietary" for pk, _, proprietary in rows if proprietary]
+        problems += [f"dataset {pk} is not the organization's" for pk, org, _ in rows if org != collection.org_id]
+        if problems:
+            raise BusinessRuleError("Invalid dataset_ids: " + "; ".join(problems), errors={"dataset_ids": problems})
+        attach_datasets(collection=collection, dataset_ids=ids)

@@ -1,15 +1,16 @@
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from aegis.idempotency import idempotent
+from aegis.jsonstream import json_response
 from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param
 from aegis.parsers import StrictJSONParser
 from aegis.routing import parse_object_id
 from aegis.schema import errors
-from aegis.views import validated
+from aegis.views import APIView, validated
+from collections_app.representation import collection_object
 from collections_app.selectors import collection_get_visible, collection_list
 from collections_app.serializers import DataCollectionCreateInput, DataCollectionOut, DataCollectionUpdateInput
 from collections_app.services import collection_create, collection_delete, collection_update
@@ -27,7 +28,7 @@ class DataCollectionListCreateView(APIView):
         queryset = collection_list(user=request.user, shared=bool_param(request, "shared"))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, self)
-        return paginator.get_paginated_response(DataCollectionOut(page, many=True).data)
+        return json_response(paginator.envelope([collection_object(collection) for collection in page]))
 
     @extend_schema(
         summary="Create a data collection, optionally with datasets",
@@ -40,7 +41,9 @@ class DataCollectionListCreateView(APIView):
         collection = collection_create(user=request.user, name=data["name"], dataset_ids=data.get("dataset_ids"))
         collection = collection_get_visible(user=request.user, collection_id=collection.pk)
         location = reverse("collection-detail", kwargs={"id": collection.pk})
-        return Response(DataCollectionOut(collection).data, status=201, headers={"Location": location})
+        response = json_response(collection_object(collection), status=201)
+        response["Location"] = location
+        return response
 
 
 class DataCollectionDetailView(APIView):
@@ -49,7 +52,7 @@ class DataCollectionDetailView(APIView):
     @extend_schema(summary="Get a data collection", responses=DataCollectionOut)
     def get(self, request, id):
         collection = collection_get_visible(user=request.user, collection_id=parse_object_id(id))
-        return Response(DataCollectionOut(collection).data)
+        return json_response(collection_object(collection))
 
     @extend_schema(
         summary="Update a data collection (only the sent fields apply)",
@@ -61,7 +64,7 @@ class DataCollectionDetailView(APIView):
         changes = dict(validated(DataCollectionUpdateInput, request.data))
         collection_update(user=request.user, collection=collection, changes=changes)
         collection = collection_get_visible(user=request.user, collection_id=collection.pk)
-        return Response(DataCollectionOut(collection).data)
+        return json_response(collection_object(collection))
 
     @extend_schema(
         summary="Delete a data collection (its datasets and runs stay)", responses={204: None, **errors(400, 403)}

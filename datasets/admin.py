@@ -1,13 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
 
 from accounts.models import Organization
+from aegis.admin_forms import ServiceForm, bound_to_request
 from datasets.models import Dataset, DatasetType, Record
-from datasets.services import dataset_create
+from datasets.services import dataset_create, dataset_update
 
 
 @admin.register(Record)
@@ -39,7 +38,7 @@ class RecordAdmin(admin.ModelAdmin):
         return (record.output or "")[:80]
 
 
-class OrgOnlyDatasetForm(forms.ModelForm):
+class OrgOnlyDatasetForm(ServiceForm):
     """Staff upload a CSV as an org-only dataset (no individual owner) through the API's own service."""
 
     org = forms.ModelChoiceField(queryset=Organization.objects.all(), label="Organization")
@@ -54,25 +53,29 @@ class OrgOnlyDatasetForm(forms.ModelForm):
         model = Dataset
         fields = ()
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
+    def apply(self, cleaned):
         upload = cleaned["file"]
-        try:
-            self.created = dataset_create(
-                user=None,
-                org=cleaned["org"],
-                author_email=self.request_user.email,
-                file=upload,
-                filename=upload.name,
-                selected_metrics=cleaned["selected_metrics_json"],
-                column_mappings=cleaned.get("column_mappings_json") or None,
-                name=cleaned.get("dataset_name") or None,
-            )
-        except APIException as exc:
-            raise ValidationError(str(exc.detail)) from None
-        return cleaned
+        self.created = dataset_create(
+            user=None,
+            org=cleaned["org"],
+            author_email=self.request.user.email,
+            file=upload,
+            filename=upload.name,
+            selected_metrics=cleaned["selected_metrics_json"],
+            column_mappings=cleaned.get("column_mappings_json") or None,
+            name=cleaned.get("dataset_name") or None,
+        )
+
+
+class DatasetRenameForm(ServiceForm):
+    """The one editable field of a stored dataset, renamed by the API's update service (its name rule included)."""
+
+    class Meta:
+        model = Dataset
+        fields = ("name",)
+
+    def apply(self, cleaned):
+        dataset_update(user=self.request.user, dataset=self.instance, changes={"name": cleaned["name"]})
 
 
 @admin.register(Dataset)
@@ -88,10 +91,10 @@ class DatasetAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
-            form = OrgOnlyDatasetForm
-            form.request_user = request.user
-            kwargs["form"] = form
+            kwargs["form"] = bound_to_request(OrgOnlyDatasetForm, request)
             kwargs["fields"] = ("org", "file", "selected_metrics_json", "column_mappings_json", "dataset_name")
+        else:
+            kwargs["form"] = bound_to_request(DatasetRenameForm, request)
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -109,8 +112,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            return
+            return  # the form's clean() renamed it through the service
         obj.pk = form.created.pk
         obj.refresh_from_db()
         messages.success(request, f"Created org-only dataset '{obj.name}' with {obj.records.count()} records.")

@@ -1,7 +1,7 @@
 """A dataset's baseline: one of its runs, the one the others are compared with."""
 
 from accounts.models import User
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError
 from datasets.models import Dataset
 from runs.models import Run
 

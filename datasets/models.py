@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 
-from aegis.visibility import VisibleQuerySet, ownership_constraints, unique_name_constraints
+from accounts.ownership import VisibleQuerySet, ownership_constraints, unique_name_constraints
 from metrics.registry import RECORD_FIELDS  # noqa: F401  (re-exported: the apps that read records use it)
 
 CUSTOM_TYPE_NAME = "CUSTOM"
@@ -95,8 +95,17 @@ class Record(models.Model):
     """One CSV row. Written in bulk (COPY on PostgreSQL), so timestamps come from database defaults."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="records", db_index=False)
+    # Who uploaded the row's version. No database constraint: its per-row check made a COPY about a third slower,
+    # and the integrity that matters is the dataset's (kept), whose owner is its user; deleting a user still sets
+    # this to NULL, through Django's collector as before.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     prompt = models.TextField(null=True, blank=True)
     input = models.TextField(null=True, blank=True)

@@ -9,24 +9,15 @@ shapes for the OpenAPI document; tests hold the shapes and the two paths togethe
 
 from collections.abc import Iterable, Iterator
 
-import orjson
 from django.db import connection
-from django.http import HttpResponse
 
+from accounts.representation import user_ref
+from aegis.jsonstream import array_body, dumps, json_chunks
 from datasets.models import RECORD_FIELDS, Dataset, Record
 
-JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS | orjson.OPT_NAIVE_UTC
 RECORD_CHUNK = 2000
 STREAM_CHUNK_BYTES = 256 * 1024
 RECORD_COLUMNS = ("id", "user_id", "dataset_id", *RECORD_FIELDS, "created_at", "updated_at")
-
-
-def dumps(value) -> bytes:
-    return orjson.dumps(value, option=JSON_OPTIONS)
-
-
-def user_ref(user) -> dict | None:
-    return {"id": user.pk, "email": user.email} if user is not None else None
 
 
 def dataset_summary(dataset: Dataset) -> dict:
@@ -54,11 +45,6 @@ def dataset_summary(dataset: Dataset) -> dict:
         "baseline_run_id": dataset.baseline_run_id,
         "version": dataset.version,
     }
-
-
-def json_response(data, status: int = 200) -> HttpResponse:
-    """JSON with the API's timestamp format (UTC, `Z`, whole seconds), rendered by orjson."""
-    return HttpResponse(dumps(data), status=status, content_type="application/json")
 
 
 def dataset_records(dataset_id: int, *, after_id: int = 0, id_range: tuple[int, int | None] = (0, None)):
@@ -101,26 +87,6 @@ def recordjson_chunks(dataset_id: int, id_range: tuple[int, int | None] = (0, No
     if connection.vendor == "postgresql":
         return _record_json_postgres(dataset_id, id_range)
     return json_chunks(dataset_records(dataset_id, id_range=id_range).iterator(chunk_size=RECORD_CHUNK))
-
-
-def json_chunks(items: Iterable[dict]) -> Iterator[bytes]:
-    """Comma-joined JSON objects, RECORD_CHUNK at a time."""
-    batch = []
-    for item in items:
-        batch.append(dumps(item))
-        if len(batch) == RECORD_CHUNK:
-            yield b",".join(batch)
-            batch = []
-    if batch:
-        yield b",".join(batch)
-
-
-def array_body(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Chunks of whole objects, with the commas that go between chunks."""
-    separator = b""
-    for chunk in chunks:
-        yield separator + chunk
-        separator = b","
 
 
 def stream_dataset(

@@ -1,18 +1,21 @@
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from aegis.errors import NotFound
 from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType
 
 
 def dataset_get_visible(*, user: User, dataset_id: int) -> Dataset:
-    dataset = Dataset.objects.visible_to(user).select_related("user", "dataset_type").filter(pk=dataset_id).first()
+    visible = Dataset.objects.visible_to(user).select_related("user", "dataset_type")
+    dataset: Dataset | None = visible.filter(pk=dataset_id).first()
     if dataset is None:
         raise NotFound(f"Dataset {dataset_id} not found.")
     return dataset
 
 
-def dataset_list(*, user: User, dataset_type_id: int | None, shared: bool | None, search: str | None) -> QuerySet:
+def dataset_list(
+    *, user: User, dataset_type_id: int | None, shared: bool | None, search: str | None
+) -> QuerySet[Dataset]:
     """Visible datasets of one type (CUSTOM when none is given), newest first. An unknown type is a 404."""
     if dataset_type_id is None:
         dataset_type = DatasetType.objects.filter(name=CUSTOM_TYPE_NAME).first()
@@ -26,7 +29,7 @@ def dataset_list(*, user: User, dataset_type_id: int | None, shared: bool | None
     return queryset.select_related("user", "dataset_type").order_by("-created_at", "-id")
 
 
-def dataset_all_partial(*, user: User, shared: bool | None) -> QuerySet:
+def dataset_all_partial(*, user: User, shared: bool | None) -> QuerySet[Dataset]:
     return (
         Dataset.objects.shared_filter(user, shared)
         .filter(dataset_type__is_proprietary=False)

@@ -1,38 +1,43 @@
 """Dataset writes. Every rule of creation lives here; the API view and the admin both call it."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar, cast
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import Organization, User
-from aegis.exceptions import BusinessRuleError
-from aegis.jsonparts import decode_json_part
-from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, UPDATE, lock_row
-from aegis.names import name_problem
-from aegis.sharing import (
+from accounts.ownership import (
     check_delete_allowed,
     check_org_id_change,
+    name_error,
     names_stay_unique,
-    owner_runs_follow_datasets,
-    share_collection,
+    org_in_collection,
 )
+from aegis.db import constraint_violation
+from aegis.errors import BusinessRuleError, NotFound
+from aegis.jsonparts import decode_json_part
+from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, UPDATE, lock_row
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_dataset_update, collection_for_linking
+from collections_app.sharing import owner_runs_follow_datasets, share_collection
 from datasets.baselines import baseline_run_id_for
-from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits
+from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits, CsvUpload
 from datasets.ingest import write_records
+from datasets.jsonl_import import JsonlUpload
 from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
-from datasets.tabular import ProblemLog, TabularUpload
+from datasets.tabular import ProblemLog
 from datasets.upload_formats import open_upload
+from datasets.xlsx_import import XlsxUpload
 from metrics.selection import normalize_selected_metrics
-from runs.models import Evaluation
+from runs.services import detach_evaluations_from_records
 
-NAME_CONSTRAINTS = ("dataset_name_unique_per_user", "dataset_name_unique_per_org")
+_T = TypeVar("_T")
+# What open_upload returns: the reader of one format (TabularUpload itself declares no rows(), encoding, delimiter).
+Reader = CsvUpload | XlsxUpload | JsonlUpload
 
 
 def parse_column_mappings(text: str | None) -> dict[str, str] | None:
@@ -42,13 +47,13 @@ def parse_column_mappings(text: str | None) -> dict[str, str] | None:
     return validate_column_mappings(decode_json_part(text, "column_mappings"))
 
 
-def validate_column_mappings(decoded) -> dict[str, str] | None:
+def validate_column_mappings(decoded: Any) -> dict[str, str] | None:
     """An already decoded `column_mappings` value (the JSON body of PUT), checked as on upload."""
     if decoded is None:
         return None
     if not isinstance(decoded, dict):
         raise _mapping_error(["must be a JSON object of record field to CSV column name"])
-    problems = []
+    problems: list[str] = []
     for field, column in decoded.items():
         if field not in RECORD_FIELDS:
             problems.append(f"'{field}' is not a record field (expected one of: {', '.join(RECORD_FIELDS)})")
@@ -71,23 +76,9 @@ def default_name(filename: str | None) -> str:
 def _name_error(
     *, name: str, user: User | None, org: Organization | int | None, exclude_id: int | None = None
 ) -> BusinessRuleError | None:
-    problem = name_problem(name)
-    if problem is not None:
-        return BusinessRuleError(f"Invalid name: {problem}.", errors={"name": [problem]})
-    if _name_taken(name=name, user=user, org=org, exclude_id=exclude_id):
-        return _duplicate_name(name, org)
-    return None
-
-
-def _name_taken(*, name: str, user: User | None, org: Organization | int | None, exclude_id: int | None) -> bool:
-    scope = Dataset.objects.filter(org=org) if org is not None else Dataset.objects.filter(user=user, org=None)
-    return scope.filter(name__iexact=name).exclude(pk=exclude_id).exists()
-
-
-def _duplicate_name(name: str, org: Organization | int | None) -> BusinessRuleError:
-    where = "in your organization" if org is not None else "in your account"
-    message = f"A dataset named '{name}' already exists {where}."
-    return BusinessRuleError(message, errors={"name": [message]})
+    org_id = org.pk if isinstance(org, Organization) else org
+    owner_id = user.pk if user is not None else None
+    return name_error(model=Dataset, name=name, owner_id=owner_id, org_id=org_id, exclude_id=exclude_id)
 
 
 def csv_limits() -> CsvLimits:
@@ -104,10 +95,14 @@ def _custom_type() -> DatasetType:
 
 
 def open_dataset_file(
-    file: BinaryIO, *, column_mappings: dict | None, delimiter: str | None = None, problems: ProblemLog | None = None
-) -> TabularUpload:
+    file: BinaryIO,
+    *,
+    column_mappings: dict[str, str] | None,
+    delimiter: str | None = None,
+    problems: ProblemLog | None = None,
+) -> Reader:
     """The uploaded table (CSV, .xlsx or JSON Lines, told by content), its header read, under the upload limits."""
-    return open_upload(file, column_mappings, csv_limits(), delimiter=delimiter, problems=problems)
+    return cast(Reader, open_upload(file, column_mappings, csv_limits(), delimiter=delimiter, problems=problems))
 
 
 def file_error(exc: CsvError) -> BusinessRuleError:
@@ -179,7 +174,7 @@ def dataset_upload(
 
     try:
         upload = open_dataset_file(file, column_mappings=mappings, delimiter=delimiter)
-        final_name = (name if name not in (None, "") else default_name(filename)).strip()
+        final_name = (name or default_name(filename)).strip()
         name_error = _name_error(name=final_name, user=user, org=org)
         if name_error is not None:
             for _ in upload.rows():  # a problem in the file is reported before a name problem
@@ -211,7 +206,7 @@ def dataset_dry_run(
     name: str | None = None,
     data_collection_id: int | None = None,
     delimiter: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Check an upload as dataset_upload would, storing nothing, and report every problem found.
 
     The whole file is read (streaming, so memory stays flat), every JSON part decoded; a problem does not stop
@@ -227,7 +222,14 @@ def dataset_dry_run(
         problems, lambda: collection_for_linking(user=user, org=None, collection_id=data_collection_id)
     )
     org = collection.org if collection is not None and collection.org_id is not None else None
-    report = {"format": None, "encoding": None, "delimiter": None, "row_count": 0, "headers": [], "structure": []}
+    report: dict[str, Any] = {
+        "format": None,
+        "encoding": None,
+        "delimiter": None,
+        "row_count": 0,
+        "headers": [],
+        "structure": [],
+    }
     report |= {"mapping": {}, "ignored_columns": []}
     upload = None
     try:
@@ -247,7 +249,7 @@ def dataset_dry_run(
             "mapping": upload.mapping(),
             "ignored_columns": upload.ignored_columns,
         }
-    final_name = (name if name not in (None, "") else default_name(filename)).strip()
+    final_name = (name or default_name(filename)).strip()
     name_error = _name_error(name=final_name, user=user, org=org)
     if name_error is not None:
         problems.add(str(name_error.detail), part="name")
@@ -262,7 +264,7 @@ def dataset_dry_run(
     }
 
 
-def _checked(problems: ProblemLog, check):
+def _checked(problems: ProblemLog, check: Callable[[], _T]) -> _T | None:
     """The value of a check, or None with its problems logged under the part they name."""
     try:
         return check()
@@ -278,32 +280,27 @@ def _checked(problems: ProblemLog, check):
         return None
 
 
-def _store(dataset: Dataset, upload: TabularUpload) -> Dataset:
+def _store(dataset: Dataset, upload: Reader) -> Dataset:
     """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
-    try:
-        with transaction.atomic():
-            if dataset.data_collection_id is not None:
-                # Held until the records are in: deleting or unsharing the collection waits (aegis.locks).
-                held = lock_row(DataCollection, dataset.data_collection_id, fields=("org_id",))
-                if held is None:
-                    raise NotFound(f"Data collection {dataset.data_collection_id} not found.")
-                if dataset.user_id is not None:
-                    dataset.org_id = held["org_id"]  # the collection decides, as it is now
-            dataset.save()
-            dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
-            Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
-    except IntegrityError as exc:
-        # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
-        if any(constraint in str(exc) for constraint in NAME_CONSTRAINTS):
-            raise _duplicate_name(dataset.name, dataset.org) from None
-        raise
+    # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
+    with names_stay_unique(Dataset, row=dataset), transaction.atomic():
+        if dataset.data_collection_id is not None:
+            # Held until the records are in: deleting or unsharing the collection waits (aegis.locks).
+            held = lock_row(DataCollection, dataset.data_collection_id, fields=("org_id",))
+            if held is None:
+                raise NotFound(f"Data collection {dataset.data_collection_id} not found.")
+            if dataset.user_id is not None:
+                dataset.org_id = held["org_id"]  # the collection decides, as it is now
+        dataset.save()
+        dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
+        Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
     return dataset
 
 
-# Update and delete (spec 3.4, 3.5).
+# Update and delete.
 
 
-def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
+def dataset_update(*, user: User, dataset: Dataset, changes: dict[str, Any]) -> Dataset:
     """Apply the sent fields of PUT /datasets/{id}. `dataset` is already known to be visible to `user`.
 
     Visible means owner or member of the org it is shared with, which is exactly who may edit it; only
@@ -352,7 +349,7 @@ def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
     dataset.org_id = org_id
     dataset.data_collection = collection
     dataset.updated_at = timezone.now()
-    with names_stay_unique(), transaction.atomic():
+    with names_stay_unique(Dataset, DataCollection), transaction.atomic():
         if collection is not None and sharing_changed:
             # The collection first, then the dataset: the order of every cascade (aegis.locks).
             strength = UPDATE if shares_its_collection else KEY_SHARE
@@ -367,6 +364,7 @@ def dataset_update(*, user: User, dataset: Dataset, changes: dict) -> Dataset:
             raise NotFound(f"Dataset {dataset.pk} not found.")
         dataset.save(update_fields=fields)
         if shares_its_collection:
+            assert collection is not None and org_id is not None  # shares_its_collection checked both
             share_collection(collection=collection, org_id=org_id)
         if sharing_changed:
             owner_runs_follow_datasets([dataset.pk])
@@ -383,33 +381,22 @@ def _collection_to_link(*, user: User, dataset: Dataset, collection_id: int | No
     return collection_for_dataset_update(user=user, collection_id=collection_id)
 
 
-def _org_after_update(*, dataset: Dataset, collection: DataCollection | None, changes: dict) -> int | None:
-    """An org-shared collection decides the org of its datasets; otherwise the sent value, or the current one."""
-    if collection is None or collection.org_id is None:
-        return changes.get("org_id", dataset.org_id)
-    if "org_id" in changes and changes["org_id"] != collection.org_id:
-        if changes["org_id"] is None:
-            message = "The dataset is in an org-shared collection; send data_collection_id: null to unshare it."
-        else:
-            message = "org_id must equal the organization of the dataset's collection."
-        raise BusinessRuleError(message, errors={"org_id": [message]})
-    return collection.org_id
+def _org_after_update(*, dataset: Dataset, collection: DataCollection | None, changes: dict[str, Any]) -> int | None:
+    collection_org_id = collection.org_id if collection is not None else None
+    return org_in_collection(row=dataset, collection_org_id=collection_org_id, changes=changes, noun="dataset")
 
 
 def dataset_delete(*, user: User, dataset: Dataset) -> None:
-    """Delete a dataset and its records. Runs on it are kept, with `dataset` null (spec 3.5)."""
+    """Delete a dataset and its records. Runs on it are kept, with `dataset` null, and so are their evaluations."""
     check_delete_allowed(user=user, row=dataset, noun="dataset")
-    try:
-        with transaction.atomic():
-            # Runs being created on the dataset hold it (runs.services): they finish, then their links are cut.
-            if lock_row(Dataset, dataset.pk, strength=UPDATE) is None:
-                raise NotFound(f"Dataset {dataset.pk} not found.")
-            record_ids = Record.objects.filter(dataset_id=dataset.pk).values("id")
-            Evaluation.objects.filter(record_id__in=record_ids).update(record=None)
-            # One DELETE statement: the ORM's cascade would load every record of a million-row dataset first.
-            with connection.cursor() as cursor:
-                table = connection.ops.quote_name(Record._meta.db_table)
-                cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset.pk])
-            dataset.delete()
-    except IntegrityError:
-        raise BusinessRuleError("The dataset could not be deleted: other data still refers to it.") from None
+    still_referred = "The dataset could not be deleted: other data still refers to it."
+    with constraint_violation({}, otherwise=lambda: BusinessRuleError(still_referred)), transaction.atomic():
+        # Runs being created on the dataset hold it (runs.services): they finish, then their links are cut.
+        if lock_row(Dataset, dataset.pk, strength=UPDATE) is None:
+            raise NotFound(f"Dataset {dataset.pk} not found.")
+        detach_evaluations_from_records(Record.objects.filter(dataset_id=dataset.pk).values("id"))
+        # One DELETE statement: the ORM's cascade would load every record of a million-row dataset first.
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Record._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset.pk])
+        dataset.delete()

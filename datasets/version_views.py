@@ -5,13 +5,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from aegis.fields import StrictCharField
+from aegis.idempotency import idempotent
+from aegis.jsonstream import json_response
 from aegis.params import MAX_QUERY_INT
 from aegis.parsers import MultiPartParser
 from aegis.routing import parse_object_id
 from aegis.schema import errors
 from aegis.uploads import limit_upload_size
 from aegis.views import APIView, validated
-from datasets.representation import dataset_summary, json_response
+from datasets.representation import dataset_summary
 from datasets.selectors import dataset_get_visible
 from datasets.serializers import DatasetSummaryOut, DatasetVersionOut
 from datasets.versions import dataset_as_of, dataset_version_create
@@ -60,6 +62,7 @@ class DatasetVersionCreateView(APIView):
         request={"multipart/form-data": DatasetVersionCreateInput},
         responses={201: DatasetWithVersionsOut, **errors(400, 404, 413, 415)},
     )
+    @idempotent  # and so counted against THROTTLE_CREATE_RATE, as POST /datasets
     def post(self, request, id):
         limit_upload_size(request)
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))

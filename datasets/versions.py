@@ -9,9 +9,9 @@ from typing import BinaryIO
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from aegis.errors import NotFound
 from aegis.jsonparts import decode_json_part
 from aegis.locks import UPDATE, lock_row
 from datasets.csv_import import CsvError

@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from aegis.idempotency import idempotent
+from aegis.jsonstream import json_response
 from aegis.pagination import EnvelopePagination
 from aegis.params import MAX_QUERY_INT, bool_param, int_param, str_param
 from aegis.parsers import MultiPartParser, StrictJSONParser
@@ -20,7 +21,7 @@ from aegis.uploads import limit_upload_size
 from aegis.views import APIView, validated
 from datasets.export import dataset_csv_chunks
 from datasets.models import DatasetType
-from datasets.representation import dataset_records, dataset_summary, json_response, stream_dataset
+from datasets.representation import dataset_records, dataset_summary, stream_dataset
 from datasets.selectors import dataset_all_partial, dataset_get_visible, dataset_list
 from datasets.serializers import (
     DatasetCreateInput,

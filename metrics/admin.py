@@ -1,12 +1,8 @@
 from django.contrib import admin, messages
 
-from metrics import registry
 from metrics.judges.routing import configuration_problem, route_of
 from metrics.models import JudgeCacheEntry, LlmModel, Metric
-
-
-def can_score(spec) -> bool:
-    return bool(spec and (spec.scorer or spec.is_judged))
+from metrics.services import metrics_activate, metrics_deactivate
 
 
 @admin.register(Metric)
@@ -26,22 +22,25 @@ class MetricAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate selected metrics")
     def activate(self, request, queryset):
-        scorable = [metric.pk for metric in queryset if can_score(registry.get(metric.pk))]
-        updated = queryset.filter(pk__in=scorable).update(is_active=True)
-        skipped = queryset.count() - len(scorable)
+        updated, skipped = metrics_activate(metric_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"Activated {updated} metric(s).", messages.SUCCESS)
         if skipped:
             self.message_user(request, f"{skipped} metric(s) have no scorer here and stay inactive.", messages.WARNING)
 
     @admin.action(description="Deactivate selected metrics")
     def deactivate(self, request, queryset):
-        self.message_user(request, f"Deactivated {queryset.update(is_active=False)} metric(s).", messages.SUCCESS)
+        deactivated = metrics_deactivate(metric_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Deactivated {deactivated} metric(s).", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
-        if obj.is_active and not can_score(registry.get(obj.pk)):
+        # is_active is the only editable field; the catalog service applies the activation rule to it.
+        if not obj.is_active:
+            metrics_deactivate(metric_ids=[obj.pk])
+            return
+        _, skipped = metrics_activate(metric_ids=[obj.pk])
+        if skipped:
             obj.is_active = False
             self.message_user(request, "This metric has no scorer here; it stays inactive.", messages.WARNING)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(LlmModel)

@@ -9,7 +9,7 @@ from metrics.judges.routing import ModelRoute, configuration_problem, route_for
 from metrics.models import Metric
 from metrics.registry import MetricSpec
 
-# The model a run or evaluation uses when it names none (spec 4.1: null -> a platform default model).
+# The model a run or evaluation uses when it names none (a null model_slug means the platform default).
 DEFAULT_MODEL_SLUG = "gpt-4o"
 
 RouteMemo = dict[str, ModelRoute | None]

@@ -6,7 +6,7 @@ Decoded form: {"<metric id>": {"threshold": int 0-100, "metric_args": object | n
 
 import re
 
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError
 from metrics import registry
 from metrics.args import MetricArgsError, resolve_args
 from metrics.availability import RouteMemo, metric_problem

@@ -4,26 +4,70 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from aegis.admin_forms import ServiceForm, bound_to_request
 from runs.export import present_columns, stream_csv
 from runs.models import Evaluation, Run
 from runs.report import render_report
+from runs.services import run_update
+
+
+class RunAliasForm(ServiceForm):
+    """The one field staff may change, renamed by the API's update service (the alias stays unique per owner)."""
+
+    class Meta:
+        model = Run
+        fields = ("alias",)
+
+    def apply(self, cleaned):
+        run_update(user=self.request.user, run=self.instance, changes={"alias": cleaned["alias"]})
 
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
+    """Read-only but for the alias: owner, org, dataset and results follow the API's rules, not a form."""
+
     list_display = ["id", "alias", "run_type", "user", "org", "result", "started_at", "finished_at"]
     list_filter = ["run_type"]
     search_fields = ["alias", "author_email"]
-    raw_id_fields = ["user", "org", "dataset", "data_collection"]
+    list_select_related = ["user", "org"]
     readonly_fields = [
+        "user",
+        "org",
+        "author_email",
+        "run_type",
+        "run_source",
+        "dataset",
+        "data_collection",
+        "dataset_version",
+        "threshold",
+        "model_slug",
         "result",
         "aggregate_results",
         "total_cost",
         "is_gte_threshold",
+        "metric_count",
+        "evaluation_count",
+        "done_count",
+        "failed_count",
         "started_at",
         "finished_at",
+        "cancelled_at",
         "evaluations_link",
     ]
+    fields = ["alias", *readonly_fields]
+
+    def has_add_permission(self, request):
+        return False  # runs start through the API, which checks credits and plans the work
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the API's delete removes the evaluations first and checks who may
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = bound_to_request(RunAliasForm, request)
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's clean() renamed the run through the service
 
     # The run report (aggregates, pass rates, histograms, failures, paged evaluations) under the run's fields.
 

@@ -1,28 +1,20 @@
-"""The balance check made before a run or an evaluation is created (spec 2.1, 402).
+"""The balance check made before a run or an evaluation is created: a payer who cannot cover it is refused.
 
-The rule itself lives in accounts.credits; this module only gives its refusal an HTTP status and a message.
+The rule itself lives in accounts.credits; this module only gives its refusal a message.
 """
 
 from decimal import Context, Decimal
 
-from rest_framework import status
-from rest_framework.exceptions import APIException
-
 from accounts.credits import InsufficientCredits, Payer, check_can_pay
+from aegis.errors import PaymentRequired
 
 CENTS = Decimal("0.01")
 # Enough digits for any stored amount (30), so a message never rounds what it reports.
 EXACT = Context(prec=40)
 
 
-class InsufficientBalance(APIException):
-    status_code = status.HTTP_402_PAYMENT_REQUIRED
+class InsufficientBalance(PaymentRequired):
     default_detail = "Insufficient balance for this run."
-    default_code = "insufficient_balance"
-
-    def __init__(self, detail=None, errors=None):
-        super().__init__(detail)
-        self.errors = errors
 
 
 def check_balance(*, payer: Payer, estimated_cost: Decimal) -> None:

@@ -7,36 +7,25 @@ runs' evaluations; Python only adds up a few hundred grouped rows and bootstraps
 """
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import Left
 
 from accounts.models import User
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError
 from datasets.models import Dataset, Record
 from metrics import registry
 from runs.compare_stats import CONFIDENCE, RESAMPLES, SEED, paired_interval
-from runs.models import RECORD_FIELDS, Evaluation, Run, RunRecord
-from runs.selectors import RECORD_PREVIEW_CHARS, is_gte, run_get_visible
+from runs.models import Evaluation, Run, RunRecord
+from runs.selectors import run_get_visible
 
 CHANGES = ("regressed", "improved", "unchanged", "error", "pending")
 SCORED = ("regressed", "improved", "unchanged")
 # How rows are paired, as named in the summary's `matching`.
 BY_RECORD, BY_CONTENT, BY_POSITION = "record", "content", "position"
 CONTENT_FIELDS = ("prompt", "input", "context", "golden_answer")
-CSV_CHUNK = 2000
 CACHE_SECONDS = 600
-CHANGE_COUNTS = {
-    "regressed": "regressions",
-    "improved": "improvements",
-    "unchanged": "unchanged",
-    "error": "errors",
-    "pending": "pending",
-}
 logger = logging.getLogger(__name__)
 
 
@@ -127,7 +116,7 @@ def _side_sql(run: Run, matching: str, *, as_base: bool) -> tuple[str, list]:
     return sql, [run.pk]
 
 
-def _with(comparison: Comparison) -> tuple[str, list]:
+def pair_sql(comparison: Comparison) -> tuple[str, list]:
     (base_sql, base_params), (head_sql, head_params) = comparison.sides
     return f"WITH b AS ({base_sql}), h AS ({head_sql}) ", [*base_params, *head_params]
 
@@ -142,7 +131,7 @@ CHANGE = (
 )
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
+def fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -153,22 +142,32 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 def comparison_summary(comparison: Comparison) -> dict:
     """Kept in the cache while neither run changes: paging the records of a pair reads its counts from here."""
-    return _cached(comparison, "summary", lambda: _summary(comparison))
+    return cached(comparison, "summary", lambda: _summary(comparison))
 
 
 def _summary(comparison: Comparison) -> dict:
-    head_sql, params = _with(comparison)
+    head_sql, params = pair_sql(comparison)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The pairs of two 100,000-record runs fit in memory: a hash join that spills to disk takes twice as long.
             cursor.execute("SET LOCAL work_mem = '64MB'")
+        # One pass over the pairs, read twice: grouped by metric for the summary, and by record for the counts of
+        # records with a change in any metric (the totals of the records pages filtered by `change` alone).
+        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
         cursor.execute(
-            head_sql + f"SELECT b.metric, {CHANGE}, ROUND((h.result - b.result) * 10), COUNT(*), SUM(b.result), "
-            "SUM(h.result), SUM(CASE WHEN b.result >= b.threshold THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN h.result >= h.threshold THEN 1 ELSE 0 END) {PAIRS} GROUP BY 1, 2, 3",
+            head_sql + f", p AS {materialized}(SELECT b.o AS o, b.metric AS metric, {CHANGE} AS c, "
+            "ROUND((h.result - b.result) * 10) AS t, b.result AS br, h.result AS hr, "
+            "CASE WHEN b.result >= b.threshold THEN 1 ELSE 0 END AS bp, "
+            f"CASE WHEN h.result >= h.threshold THEN 1 ELSE 0 END AS hp {PAIRS}) "
+            "SELECT metric, c, t, COUNT(*), SUM(br), SUM(hr), SUM(bp), SUM(hp) FROM p GROUP BY 1, 2, 3 "
+            # Grouped rather than COUNT(DISTINCT), which PostgreSQL can only sort for: a hash is faster here.
+            "UNION ALL SELECT NULL, c, NULL, COUNT(*), NULL, NULL, NULL, NULL "
+            "FROM (SELECT o, c FROM p GROUP BY o, c) r GROUP BY c",
             params,
         )
-        grouped = cursor.fetchall()
+        rows = cursor.fetchall()
+    grouped = [row for row in rows if row[0] is not None]
+    with_change = dict.fromkeys(CHANGES, 0) | {row[1]: row[3] for row in rows if row[0] is None}
     base_records, base_metrics = _side_facts(comparison.base)
     head_records, head_metrics = _side_facts(comparison.head)
     matched = _matched_records(comparison, base_records)
@@ -182,13 +181,14 @@ def _summary(comparison: Comparison) -> dict:
             "matched": matched,
             "only_in_base": base_records - matched,
             "only_in_head": head_records - matched,
+            "with_change": with_change,
         },
         "metrics": sorted(
-            (_metric_summary(_shortname(metric), rows) for metric, rows in _by_metric(grouped).items()),
+            (_metric_summary(metric_shortname(metric), rows) for metric, rows in _by_metric(grouped).items()),
             key=lambda summary: summary["metric"],
         ),
-        "metrics_only_in_base": sorted(map(_shortname, base_metrics - head_metrics)),
-        "metrics_only_in_head": sorted(map(_shortname, head_metrics - base_metrics)),
+        "metrics_only_in_base": sorted(map(metric_shortname, base_metrics - head_metrics)),
+        "metrics_only_in_head": sorted(map(metric_shortname, head_metrics - base_metrics)),
         "interval": {
             "method": "paired bootstrap, percentile",
             "confidence": CONFIDENCE,
@@ -198,12 +198,12 @@ def _summary(comparison: Comparison) -> dict:
     }
 
 
-def _shortname(metric_id: int) -> str:
+def metric_shortname(metric_id: int) -> str:
     spec = registry.get(metric_id)
     return spec.shortname if spec else str(metric_id)
 
 
-def _row_count(run: Run) -> int:
+def row_count(run: Run) -> int:
     """A dataset run scores every record with every metric: its rows are evaluation_count / metric_count."""
     if run.run_type == Run.RunType.DATASET:
         return run.evaluation_count // run.metric_count if run.metric_count else 0
@@ -217,16 +217,16 @@ def _side_facts(run: Run) -> tuple[int, set[int]]:
     if run.run_type == Run.RunType.DATASET:
         # Ordered as the (run, id) index is: ordered by id alone, the planner may walk the primary key instead.
         first = evaluations.order_by("run_id", "id").values_list("metric_id", flat=True)[: run.metric_count]
-        return _row_count(run), set(first)
-    return _row_count(run), set(evaluations.values_list("metric_id", flat=True).distinct().order_by())
+        return row_count(run), set(first)
+    return row_count(run), set(evaluations.values_list("metric_id", flat=True).distinct().order_by())
 
 
 def _matched_records(comparison: Comparison, base_records: int) -> int:
     """The same version's records, or custom runs' rows by position, are all on both sides; contents are counted."""
     if comparison.matching in (BY_RECORD, BY_POSITION):
         return base_records
-    head_sql, params = _with(comparison)
-    [(matched,)] = _fetch(
+    head_sql, params = pair_sql(comparison)
+    [(matched,)] = fetch(
         head_sql + "SELECT COUNT(*) FROM (SELECT DISTINCT k FROM b) bk JOIN (SELECT DISTINCT k FROM h) hk "
         "ON bk.k = hk.k",
         params,
@@ -240,7 +240,7 @@ def _fingerprint(run: Run) -> str:
     return f"{run.pk}:{run.evaluation_count}:{run.done_count}:{run.failed_count}:{stamps}"
 
 
-def _cached(comparison: Comparison, name: str, compute):
+def cached(comparison: Comparison, name: str, compute):
     """A result about two runs, kept until either changes: any finished evaluation moves done_count or failed_count,
     a retry ends with a new finished_at. The cache being down only costs the computation."""
     key = f"compare:{_fingerprint(comparison.base)}:{_fingerprint(comparison.head)}:{name}"
@@ -311,152 +311,3 @@ def _metric_summary(metric: str, rows: list[tuple]) -> dict:
         "errors": counts["error"],
         "pending": counts["pending"],
     }
-
-
-# Per-record rows.
-
-
-def _metric_id(shortname: str) -> int:
-    spec = registry.by_shortname(shortname)
-    return spec.id if spec else 0  # no metric has id 0: an unknown name matches nothing
-
-
-def _filters(comparison: Comparison, *, after: int | None, metric: str | None, change: str | None) -> tuple[str, list]:
-    """The WHERE of a records query. Bounds hold on both sides where they can (the metric always; the cursor when
-    both sides are keyed by record id), so the database walks both runs' records from the cursor in step."""
-    clauses, params = [], []
-    if after is not None:
-        clauses.append("b.o > %s")
-        params.append(after)
-        if comparison.matching == BY_RECORD:
-            clauses.append("h.o > %s")
-            params.append(after)
-    if metric is not None:
-        clauses.append("b.metric = %s AND h.metric = %s")
-        params += [_metric_id(metric)] * 2
-    if change is not None:
-        clauses.append(f"{CHANGE} = %s")
-        params.append(change)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def record_count(comparison: Comparison, *, metric: str | None, change: str | None) -> int:
-    """Matched records with a pair that passes the filters. Without `change`, from the stored counts (but across
-    versions); with `metric` and `change`, from the summary; only `change` (any metric) is counted once, and kept."""
-    if change is None and comparison.matching != BY_CONTENT:
-        rows = _row_count(comparison.base)
-        if metric is None:
-            return rows
-        if comparison.matching == BY_RECORD:
-            # Every record of a dataset run has every metric of it: one pair of this metric means all of them.
-            return rows if record_page(comparison, after=None, offset=0, limit=1, metric=metric, change=None) else 0
-    if change is not None and metric is not None:
-        counts = {item["metric"]: item for item in comparison_summary(comparison)["metrics"]}
-        return counts[metric][CHANGE_COUNTS[change]] if metric in counts else 0
-    return _cached(comparison, f"count:{metric}:{change}", lambda: _count(comparison, metric=metric, change=change))
-
-
-def _count(comparison: Comparison, *, metric: str | None, change: str | None) -> int:
-    head_sql, params = _with(comparison)
-    where, where_params = _filters(comparison, after=None, metric=metric, change=change)
-    [(total,)] = _fetch(head_sql + f"SELECT COUNT(DISTINCT b.o) {PAIRS}{where}", [*params, *where_params])
-    return total
-
-
-def record_page(
-    comparison: Comparison,
-    *,
-    after: int | None,
-    offset: int,
-    limit: int,
-    metric: str | None,
-    change: str | None,
-    preview: int | None = RECORD_PREVIEW_CHARS,
-) -> list[dict]:
-    """Up to `limit` matched records in base order, after the cursor `after` (a previous item's `cursor`)."""
-    head_sql, params = _with(comparison)
-    where, where_params = _filters(comparison, after=after, metric=metric, change=change)
-    keys = _fetch(
-        head_sql + f"SELECT DISTINCT b.o {PAIRS}{where} ORDER BY b.o LIMIT %s OFFSET %s",
-        [*params, *where_params, limit, offset],
-    )
-    if not keys:
-        return []
-    keys = [key for (key,) in keys]
-    metric_clause, metric_params = (" AND b.metric = %s", [_metric_id(metric)]) if metric is not None else ("", [])
-    if comparison.matching == BY_RECORD:
-        # The page's span on both sides too: the database reads both runs' rows of just these records, in step.
-        metric_clause += " AND b.o BETWEEN %s AND %s AND h.o BETWEEN %s AND %s"
-        metric_params += [keys[0], keys[-1]] * 2
-    rows = _fetch(
-        head_sql + "SELECT b.o, b.metric, b.result, b.threshold, b.ok, h.result, h.threshold, h.ok, "
-        f"b.record_id, b.run_record_id, b.record_index, h.record_id, h.run_record_id, h.record_index, {CHANGE} "
-        f"{PAIRS} WHERE b.o IN ({', '.join(['%s'] * len(keys))}){metric_clause} ORDER BY b.o, b.metric",
-        [*params, *keys, *metric_params],
-    )
-    texts = _row_texts(rows, preview=preview)
-    items: dict[int, dict] = {}
-    for row in rows:
-        (key, name, b_result, b_threshold, b_ok, h_result, h_threshold, h_ok) = row[:8]
-        (b_record, b_run_record, b_index, h_record, h_run_record, h_index, change_name) = row[8:]
-        item = items.get(key)
-        if item is None:
-            item = items[key] = {
-                "cursor": key,
-                "base_record": _record_ref(texts, b_record, b_run_record, b_index),
-                "head_record": _record_ref(texts, h_record, h_run_record, h_index),
-                "metrics": {},
-            }
-        item["metrics"][_shortname(name)] = {
-            "change": change_name,
-            "base": _side_result(b_result, b_threshold, b_ok),
-            "head": _side_result(h_result, h_threshold, h_ok),
-        }
-    return [items[key] for key in keys if key in items]
-
-
-def _side_result(result, threshold, ok) -> dict:
-    return {
-        "result": result,
-        "threshold": threshold,
-        "is_success": None if ok is None else bool(ok),
-        "is_gte_threshold": is_gte(result, threshold),
-    }
-
-
-def _row_texts(rows: list[tuple], *, preview: int | None) -> dict[tuple[str, int], dict]:
-    """The record text of every row on the page, in two queries (dataset records, custom rows)."""
-    record_ids = {row[i] for row in rows for i in (8, 11) if row[i] is not None}
-    run_record_ids = {row[i] for row in rows for i in (9, 12) if row[i] is not None}
-    texts: dict[tuple[str, int], dict] = {}
-    for kind, model, ids in (("record", Record, record_ids), ("run_record", RunRecord, run_record_ids)):
-        if not ids:
-            continue
-        fields = {name: Left(F(name), preview) if preview else F(name) for name in RECORD_FIELDS}
-        for values in (
-            model.objects.filter(pk__in=ids).values("pk").annotate(**{f"t_{k}": v for k, v in fields.items()})
-        ):
-            texts[(kind, values["pk"])] = {name: values[f"t_{name}"] for name in RECORD_FIELDS}
-    return texts
-
-
-def _record_ref(texts: dict, record_id: int | None, run_record_id: int | None, record_index: int) -> dict:
-    fields = texts.get(("record", record_id) if record_id is not None else ("run_record", run_record_id))
-    return {
-        "id": record_id if record_id is not None else run_record_id,
-        "record_index": record_index,
-        **(fields or dict.fromkeys(RECORD_FIELDS)),
-    }
-
-
-def all_record_rows(comparison: Comparison, *, metric: str | None, change: str | None) -> Iterator[dict]:
-    """Every matched record, full text, chunk by chunk on the cursor: memory stays flat at any size."""
-    after = None
-    while True:
-        page = record_page(
-            comparison, after=after, offset=0, limit=CSV_CHUNK, metric=metric, change=change, preview=None
-        )
-        yield from page
-        if len(page) < CSV_CHUNK:
-            return
-        after = page[-1]["cursor"]

@@ -14,12 +14,23 @@ class CompareRunRefOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pending", "running", "finished", "cancelled"])
 
 
+class CompareChangeCountsOut(serializers.Serializer):
+    regressed = serializers.IntegerField()
+    improved = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error = serializers.IntegerField()
+    pending = serializers.IntegerField()
+
+
 class CompareRecordCountsOut(serializers.Serializer):
     base = serializers.IntegerField(help_text="Rows with at least one evaluation in the base run.")
     head = serializers.IntegerField(help_text="Rows with at least one evaluation in the head run.")
     matched = serializers.IntegerField(help_text="Rows found in both runs.")
     only_in_base = serializers.IntegerField()
     only_in_head = serializers.IntegerField()
+    with_change = CompareChangeCountsOut(
+        help_text="Matched records with at least one metric in each change (a record may count in several)."
+    )
 
 
 class CompareMetricOut(serializers.Serializer):

@@ -8,12 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 
 from aegis.exceptions import RequestShapeError
+from aegis.jsonstream import json_response
 from aegis.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, EnvelopePagination, page_meta
 from aegis.params import MAX_QUERY_INT, int_param, str_param
 from aegis.schema import errors
 from aegis.views import APIView
-from datasets.representation import json_response
-from runs.compare import CHANGES, all_record_rows, comparison_for, comparison_summary, record_count, record_page
+from runs.compare import CHANGES, comparison_for, comparison_summary
+from runs.compare_records import all_record_rows, record_count, record_page
 from runs.compare_serializers import CompareRecordItemOut, CompareSummaryOut
 from runs.models import RECORD_FIELDS
 

@@ -7,7 +7,8 @@ import orjson
 
 from metrics import registry
 from runs.models import RECORD_FIELDS, Run
-from runs.selectors import cost_text, is_gte, run_evaluation_rows
+from runs.representation import cost_text, is_gte
+from runs.selectors import run_evaluation_rows
 
 COLUMNS = (
     "alias",

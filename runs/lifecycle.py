@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError
 from runs.judging import CANCELLED
 from runs.models import Evaluation, Run
 from runs.scoring import finish_run_if_complete

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from aegis.visibility import VisibleQuerySet, ownership_constraints
+from accounts.ownership import VisibleQuerySet, ownership_constraints
 from metrics.registry import RECORD_FIELDS  # noqa: F401  (re-exported for the runs modules)
 
 ALIAS_MAX_LENGTH = 255
@@ -154,7 +154,3 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"Evaluation {self.pk} of run {self.run_id}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.is_success is None

@@ -1,8 +1,6 @@
-"""Which metrics a run applies, with which threshold, model and arguments (spec 4.1 and 4.2)."""
+"""Which metrics a run applies, with which threshold, model and arguments."""
 
-from rest_framework.exceptions import NotFound
-
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError, NotFound
 from datasets.models import Dataset
 from metrics import registry
 from metrics.args import MetricArgsError, resolve_args

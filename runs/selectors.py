@@ -1,22 +1,29 @@
 """Run reads. Visibility is always Run.objects.visible_to(user); large runs are read in id-ordered chunks."""
 
 from collections.abc import Iterator
-from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce, Left
-from rest_framework.exceptions import NotFound
 
 from accounts.models import User
+from aegis.errors import NotFound
 from metrics.models import LlmModel
-from runs.models import RECORD_FIELDS, Evaluation, Run
+from metrics.registry import RECORD_FIELDS
+from runs.models import Evaluation, Run
+from runs.representation import evaluation_item, run_summary
 
 EVALUATION_CHUNK = 2000
 RECORD_PREVIEW_CHARS = 100
 
+# Evaluation rows as values(): one dict per evaluation, its record's fields as row_<field>.
+EvaluationRows = QuerySet[Evaluation, dict[str, Any]]
+
 
 def run_get_visible(*, user: User, run_id: int) -> Run:
-    run = Run.objects.visible_to(user).select_related("user", "dataset", "data_collection").filter(pk=run_id).first()
+    run: Run | None = (
+        Run.objects.visible_to(user).select_related("user", "dataset", "data_collection").filter(pk=run_id).first()
+    )
     if run is None:
         raise NotFound(f"Run {run_id} not found.")
     return run
@@ -31,7 +38,7 @@ def run_list(
     status: str | None = None,
     shared: bool | None = None,
     search: str | None = None,
-) -> QuerySet:
+) -> QuerySet[Run]:
     """The caller's visible runs, newest first, with the filters of GET /runs."""
     queryset = Run.objects.shared_filter(user, shared).select_related("user", "dataset", "data_collection")
     if dataset_id is not None:
@@ -56,8 +63,8 @@ def evaluation_page_rows(
     is_gte_threshold: bool | None = None,
     record_index_min: int | None = None,
     record_index_max: int | None = None,
-) -> tuple[QuerySet, int | None]:
-    """The run's evaluations (spec 6.2 rows) filtered for GET /runs/{id}/evaluations, in id order, and the total of
+) -> tuple[EvaluationRows, int | None]:
+    """The run's evaluation rows filtered for GET /runs/{id}/evaluations, in id order, and the total of
     the filtered set (before any cursor) when the stored progress knows it (no filter, or only is_success); None
     means it must be counted."""
     queryset = Evaluation.objects.filter(run_id=run.pk, id__gt=after_id)
@@ -85,80 +92,16 @@ def evaluation_page_rows(
     return rows, known
 
 
-def model_list() -> QuerySet:
+def model_list() -> QuerySet[LlmModel]:
     return LlmModel.objects.order_by("id")
 
 
-def cost_text(value: Decimal | None) -> str | None:
-    """A cost as a short decimal string: "0", "0.0004"."""
-    return None if value is None else format(value.normalize(), "f")
-
-
-def is_gte(result: float | None, threshold: float | None) -> bool | None:
-    return None if result is None or threshold is None else result >= threshold
-
-
-def run_object(run: Run) -> dict:
-    """The run of spec 6.1 without its evaluations (they are streamed after it)."""
-    return {
-        "id": run.pk,
-        "user": run.user.email if run.user_id else None,
-        "author_email": run.author_email,
-        "run_type": run.get_run_type_display(),
-        "run_source": run.get_run_source_display(),
-        "dataset": run.dataset.name if run.dataset_id else None,
-        "dataset_version": run.dataset_version,
-        "data_collection": run.data_collection.name if run.data_collection_id else None,
-        "org_id": run.org_id,
-        "number_of_metrics": run.metric_count,
-        "result": run.result,
-        "threshold": run.threshold,
-        "model_slug": run.model_slug,
-        "alias": run.alias,
-        "aggregate_results": run.aggregate_results,
-        "total_cost": f"{run.total_cost:.15f}",
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "is_gte_threshold": run.is_gte_threshold,
-        **run_progress(run),
-    }
-
-
-def run_progress(run: Run) -> dict:
-    """Stored counts: polling a run for progress never counts its evaluations."""
-    return {
-        "status": run.status,
-        "progress": {"total": run.evaluation_count, "done": run.done_count, "failed": run.failed_count},
-    }
-
-
-def run_summary(run: Run) -> dict:
-    """The short form used where runs are nested (collections, datasets)."""
-    return {
-        "id": run.pk,
-        "user": run.user.email if run.user_id else None,
-        "author_email": run.author_email,
-        "alias": run.alias,
-        "run_type": run.get_run_type_display(),
-        "dataset_id": run.dataset_id,
-        "dataset_version": run.dataset_version,
-        "data_collection_id": run.data_collection_id,
-        "org_id": run.org_id,
-        "result": run.result,
-        "threshold": run.threshold,
-        "model_slug": run.model_slug,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        **run_progress(run),
-    }
-
-
-def _evaluation_rows(queryset: QuerySet, *, preview: int | None) -> QuerySet:
-    def field(name):
+def _evaluation_rows(queryset: QuerySet[Evaluation], *, preview: int | None) -> EvaluationRows:
+    def field(name: str) -> Coalesce | Left:
         value = Coalesce(F(f"record__{name}"), F(f"run_record__{name}"))
         return Left(value, preview) if preview else value
 
-    return queryset.annotate(
+    rows: EvaluationRows = queryset.annotate(
         row_id=Coalesce(F("record_id"), F("run_record_id")), **{f"row_{name}": field(name) for name in RECORD_FIELDS}
     ).values(
         "id",
@@ -179,31 +122,10 @@ def _evaluation_rows(queryset: QuerySet, *, preview: int | None) -> QuerySet:
         "is_success",
         "eval_metadata",
     )
+    return rows
 
 
-def evaluation_item(row: dict) -> dict:
-    """One evaluation of spec 6.2; record strings are cut to 100 characters."""
-    return {
-        "id": row["id"],
-        "run_id": row["run_id"],
-        "record_index": row["record_index"],
-        "metric": row["metric_shortname"],
-        "record": {"id": row["row_id"], **{name: row[f"row_{name}"] for name in RECORD_FIELDS}},
-        "result": row["result"],
-        "threshold": row["threshold"],
-        "explanation": row["explanation"],
-        "model_slug": row["model_slug"],
-        "metric_args": row["metric_args"],
-        "started_at": row["started_at"],
-        "finished_at": row["finished_at"],
-        "evaluation_cost": cost_text(row["evaluation_cost"]),
-        "is_success": row["is_success"],
-        "is_gte_threshold": is_gte(row["result"], row["threshold"]),
-        "eval_metadata": row["eval_metadata"],
-    }
-
-
-def chunked(queryset: QuerySet, size: int = EVALUATION_CHUNK) -> Iterator[dict]:
+def chunked(queryset: EvaluationRows, size: int = EVALUATION_CHUNK) -> Iterator[dict[str, Any]]:
     """Keyset pagination by id: memory stays flat however many rows there are."""
     after = 0
     while True:
@@ -214,12 +136,12 @@ def chunked(queryset: QuerySet, size: int = EVALUATION_CHUNK) -> Iterator[dict]:
         after = rows[-1]["id"]
 
 
-def run_evaluations(run_id: int) -> Iterator[dict]:
+def run_evaluations(run_id: int) -> Iterator[dict[str, Any]]:
     rows = _evaluation_rows(Evaluation.objects.filter(run_id=run_id), preview=RECORD_PREVIEW_CHARS)
     return (evaluation_item(row) for row in chunked(rows))
 
 
-def run_evaluation_rows(run_id: int) -> Iterator[dict]:
+def run_evaluation_rows(run_id: int) -> Iterator[dict[str, Any]]:
     """Full (untruncated) rows for the CSV export."""
     return chunked(_evaluation_rows(Evaluation.objects.filter(run_id=run_id), preview=None))
 
@@ -227,11 +149,11 @@ def run_evaluation_rows(run_id: int) -> Iterator[dict]:
 # For GET /datasets/{id}: the runs and evaluations on a dataset that the caller can see.
 
 
-def _visible_dataset_runs(user: User, dataset_id: int) -> QuerySet:
+def _visible_dataset_runs(user: User, dataset_id: int) -> QuerySet[Run]:
     return Run.objects.visible_to(user).filter(dataset_id=dataset_id)
 
 
-def dataset_run_summaries(user: User, dataset_id: int, baseline_run_id: int | None = None) -> list[dict]:
+def dataset_run_summaries(user: User, dataset_id: int, baseline_run_id: int | None = None) -> list[dict[str, Any]]:
     """With the dataset's baseline run, each summary also carries its mean delta per metric against it."""
     runs = list(_visible_dataset_runs(user, dataset_id).select_related("user").order_by("-started_at", "-id"))
     if baseline_run_id is None:
@@ -244,7 +166,7 @@ def dataset_run_summaries(user: User, dataset_id: int, baseline_run_id: int | No
     return [{**run_summary(run), "baseline_mean_delta": baseline_mean_delta(run, baseline)} for run in runs]
 
 
-def baseline_mean_delta(run: Run, baseline: Run) -> dict:
+def baseline_mean_delta(run: Run, baseline: Run) -> dict[str, Any]:
     """The difference of the stored per-metric means, for the metrics both runs have; the paired delta, with its
     interval, is GET /runs/compare."""
     mine, theirs = run.aggregate_results or {}, baseline.aggregate_results or {}
@@ -252,7 +174,7 @@ def baseline_mean_delta(run: Run, baseline: Run) -> dict:
     return {"baseline_run_id": baseline.pk, "metrics": deltas}
 
 
-def dataset_evaluations(user: User, dataset_id: int) -> Iterator[dict]:
+def dataset_evaluations(user: User, dataset_id: int) -> Iterator[dict[str, Any]]:
     run_ids = _visible_dataset_runs(user, dataset_id).values("id")
     rows = _evaluation_rows(Evaluation.objects.filter(run_id__in=run_ids), preview=RECORD_PREVIEW_CHARS)
     return (evaluation_item(row) for row in chunked(rows))

@@ -1,26 +1,31 @@
 """Run writes: create (dataset, custom, single evaluation), update and delete. Every rule lives here."""
 
 import secrets
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.credits import payer_for
 from accounts.models import User
-from aegis.exceptions import BusinessRuleError
+from accounts.ownership import check_delete_allowed, check_org_id_change, org_id_of, org_in_collection
+from aegis.db import constraint_violation, violates
+from aegis.errors import BusinessRuleError, NotFound
 from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, lock_row
-from aegis.sharing import check_delete_allowed
 from collections_app.models import DataCollection
 from collections_app.selectors import collection_for_linking
 from datasets.models import Dataset, Record
 from metrics import registry
+from metrics.availability import DEFAULT_MODEL_SLUG
+from metrics.registry import RECORD_FIELDS
 from runs import billing, estimates
-from runs.models import ALIAS_MAX_LENGTH, RECORD_FIELDS, Evaluation, Run, RunRecord
-from runs.plans import DEFAULT_MODEL_SLUG, check_model_slugs, custom_plans, dataset_plans, single_plan
+from runs.models import ALIAS_MAX_LENGTH, Evaluation, Run, RunRecord
+from runs.plans import check_model_slugs, custom_plans, dataset_plans, single_plan
 from runs.scoring import MetricPlan, Row, finish_run_if_complete, write_evaluations
 from runs.tasks import schedule_scoring, score_now
 
@@ -35,13 +40,13 @@ def run_create_from_dataset(
     dataset_id: int,
     threshold: int | None = None,
     model_slug: str | None = None,
-    metric_args: dict | None = None,
+    metric_args: dict[str, Any] | None = None,
     is_blocking: bool = False,
     alias: str | None = None,
 ) -> Run:
     dataset = Dataset.objects.visible_to(user).select_related("data_collection").filter(pk=dataset_id).first()
     if dataset is None:
-        # The spec lists a missing dataset on this endpoint as a 400, not a 404.
+        # A 400, not a 404: the URL is fine, the dataset_id in the body is what is wrong.
         raise BusinessRuleError(f"Dataset {dataset_id} not found.", errors={"dataset_id": ["not found"]})
     check_model_slugs(model_slug)
     model_slug = model_slug or DEFAULT_MODEL_SLUG
@@ -56,8 +61,10 @@ def run_create_from_dataset(
         _check_credits(user, cost)
 
     collection = dataset.data_collection
-    borrowed = dataset.user_id != user.pk and user.org_id is not None
-    org_id = dataset.org_id or (collection.org_id if collection else None) or (user.org_id if borrowed else None)
+    # A run shares what it runs on: the dataset's org, else its collection's; a borrowed dataset, the caller's org.
+    users_org = org_id_of(user)
+    borrowed = dataset.user_id != user.pk and users_org is not None
+    org_id = dataset.org_id or (collection.org_id if collection else None) or (users_org if borrowed else None)
     with transaction.atomic():
         version, records_from_id = _hold_dataset(dataset)
         records = Record.objects.filter(dataset_id=dataset.pk, id__gte=records_from_id)
@@ -91,7 +98,7 @@ def run_create_from_dataset(
 def run_create_custom(
     *,
     user: User,
-    evaluations: list[dict],
+    evaluations: list[dict[str, Any]],
     threshold: int | None = None,
     model_slug: str | None = None,
     is_blocking: bool = False,
@@ -139,10 +146,10 @@ def evaluate(
     *,
     user: User,
     metric_shortname: str,
-    fields: dict,
+    fields: dict[str, Any],
     threshold: int | None = None,
     model_slug: str | None = None,
-    metric_args: dict | None = None,
+    metric_args: dict[str, Any] | None = None,
 ) -> Evaluation:
     """Score one row with one metric, always blocking, inside an implicit custom run."""
     check_model_slugs(model_slug)
@@ -168,7 +175,7 @@ def evaluate(
     return Evaluation.objects.select_related("run_record").get(run=run)
 
 
-def check_retry_credits(*, user: User, run: Run, evaluations) -> None:
+def check_retry_credits(*, user: User, run: Run, evaluations: QuerySet[Evaluation]) -> None:
     """A retry that would call a judge needs credits for it, from the run's payer."""
     plans = []
     for row in evaluations.values("metric_id", "model_slug").annotate(rows=Count("id")).order_by():
@@ -188,7 +195,8 @@ def _hold_collection(collection: DataCollection | None) -> int | None:
     held = lock_row(DataCollection, collection.pk, strength=KEY_SHARE, fields=("org_id",))
     if held is None:
         raise NotFound(f"Data collection {collection.pk} not found.")
-    return held["org_id"]
+    org_id: int | None = held["org_id"]
+    return org_id
 
 
 def _hold_dataset(dataset: Dataset) -> tuple[int, int]:
@@ -236,7 +244,7 @@ def _duplicate_alias(alias: str) -> BusinessRuleError:
     return BusinessRuleError(message, errors={"alias": [message]})
 
 
-def _generated_aliases(base: str, started_at):
+def _generated_aliases(base: str, started_at: datetime) -> Iterator[str]:
     stamp = started_at.strftime("%Y-%m-%d %H:%M:%S")
     yield f"{base[: ALIAS_MAX_LENGTH - len(stamp) - 1]} {stamp}"
     for _ in range(ALIAS_ATTEMPTS):
@@ -244,9 +252,11 @@ def _generated_aliases(base: str, started_at):
         yield f"{base[: ALIAS_MAX_LENGTH - len(stamp) - len(suffix) - 3]} {stamp} #{suffix}"
 
 
-def _save_run(*, user: User, alias: str | None, alias_base: str, collection, **fields) -> Run:
+def _save_run(
+    *, user: User, alias: str | None, alias_base: str, collection: DataCollection | None, **fields: Any
+) -> Run:
     started_at = timezone.now()
-    candidates = [alias] if alias is not None else _generated_aliases(alias_base, started_at)
+    candidates: Iterable[str] = [alias] if alias is not None else _generated_aliases(alias_base, started_at)
     for candidate in candidates:
         if Run.objects.filter(user=user, alias=candidate).exists():
             continue
@@ -260,17 +270,19 @@ def _save_run(*, user: User, alias: str | None, alias_base: str, collection, **f
                     started_at=started_at,
                     **fields,
                 )
-        except IntegrityError:
-            continue  # taken by a concurrent request between the check and the insert
+        except IntegrityError as exc:
+            if violates(exc, ALIAS_CONSTRAINT):
+                continue  # taken by a concurrent request between the check and the insert
+            raise
     if alias is not None:
         raise _duplicate_alias(alias)
     raise BusinessRuleError("Could not generate a unique alias; please send one.", errors={"alias": ["collision"]})
 
 
-# Update and delete (spec 4.5, 4.6).
+# Update and delete.
 
 
-def run_update(*, user: User, run: Run, changes: dict) -> Run:
+def run_update(*, user: User, run: Run, changes: dict[str, Any]) -> Run:
     """Apply the sent fields of PUT /runs/{id}. `run` is already known to be visible to `user`."""
     is_dataset_run = run.dataset_id is not None or run.run_type == Run.RunType.DATASET
     sharing = {"org_id", "data_collection_id"} & set(changes)
@@ -279,67 +291,51 @@ def run_update(*, user: User, run: Run, changes: dict) -> Run:
             "A dataset run takes its sharing from its dataset; change it there.",
             errors={name: ["not allowed on a dataset run"] for name in sorted(sharing)},
         )
-    if "org_id" in changes and changes["org_id"] != run.org_id:
-        _check_org_change(user=user, run=run, org_id=changes["org_id"])
+    if "org_id" in changes:
+        check_org_id_change(user=user, row=run, org_id=changes["org_id"])
     if "data_collection_id" in changes:
         _apply_collection(user=user, run=run, changes=changes)
     if "org_id" in changes:
         run.org_id = changes["org_id"]
     if "alias" in changes:
         run.alias = changes["alias"]
-        others = Run.objects.filter(user_id=run.user_id, alias=run.alias).exclude(pk=run.pk)
-        if run.user_id is not None and others.exists():
+        if (
+            run.user_id is not None
+            and Run.objects.filter(user_id=run.user_id, alias=run.alias).exclude(pk=run.pk).exists()
+        ):
             raise _duplicate_alias(run.alias)
     # Only what the request changes is written: a cascade may have moved the run since it was read.
     sent = (("alias", "alias"), ("org", "org_id"), ("data_collection", "data_collection_id"))
     fields = [field for field, name in sent if name in changes]
-    try:
-        with transaction.atomic():
-            if "data_collection" in fields and run.data_collection_id is not None:
-                held = lock_row(DataCollection, run.data_collection_id, strength=KEY_SHARE, fields=("org_id",))
-                if held is None:
-                    raise NotFound(f"Data collection {run.data_collection_id} not found.")
-                if held["org_id"] != run.data_collection.org_id:
-                    message = "The data collection's sharing changed while this request ran; send it again."
-                    raise BusinessRuleError(message, errors={"data_collection_id": ["changed"]})
-            if lock_row(Run, run.pk, strength=NO_KEY_UPDATE) is None:
-                raise NotFound(f"Run {run.pk} not found.")
-            run.save(update_fields=fields)
-    except IntegrityError as exc:
-        # The database decides between two renames racing for one alias; anything else is not a duplicate.
-        if ALIAS_CONSTRAINT in str(exc):
-            raise _duplicate_alias(run.alias) from None
-        raise
+    # The database decides between two renames racing for one alias.
+    with constraint_violation({ALIAS_CONSTRAINT: lambda: _duplicate_alias(run.alias)}), transaction.atomic():
+        if "data_collection" in fields and run.data_collection_id is not None:
+            held = lock_row(DataCollection, run.data_collection_id, strength=KEY_SHARE, fields=("org_id",))
+            if held is None:
+                raise NotFound(f"Data collection {run.data_collection_id} not found.")
+            if run.data_collection is None or held["org_id"] != run.data_collection.org_id:
+                message = "The data collection's sharing changed while this request ran; send it again."
+                raise BusinessRuleError(message, errors={"data_collection_id": ["changed"]})
+        if lock_row(Run, run.pk, strength=NO_KEY_UPDATE) is None:
+            raise NotFound(f"Run {run.pk} not found.")
+        run.save(update_fields=fields)
     return run
 
 
-def _check_org_change(*, user: User, run: Run, org_id: int | None) -> None:
-    if run.user_id is None:
-        raise PermissionDenied("An org-only run cannot be unshared or moved to another organization.")
-    if run.user_id != user.pk:
-        raise PermissionDenied("Only the owner may change org_id.")
-    if org_id is not None and org_id != user.org_id:
-        raise BusinessRuleError("org_id must be your own organization or null.", errors={"org_id": ["not your org"]})
-
-
-def _apply_collection(*, user: User, run: Run, changes: dict) -> None:
+def _apply_collection(*, user: User, run: Run, changes: dict[str, Any]) -> None:
     collection_id = changes["data_collection_id"]
     if collection_id is None:
         run.data_collection = None
         return
-    collection: DataCollection = collection_for_linking(user=user, org=None, collection_id=collection_id)
+    collection = collection_for_linking(user=user, org=None, collection_id=collection_id)
+    assert collection is not None  # an id was given: found, or NotFound
     if collection.org_id is None and collection.user_id != user.pk:
         raise BusinessRuleError(
             "That collection is private to someone else.", errors={"data_collection_id": ["private"]}
         )
-    sent_org = changes.get("org_id")
     if collection.org_id is not None:
-        if "org_id" in changes and sent_org != collection.org_id:
-            raise BusinessRuleError(
-                "org_id must equal the collection's organization.", errors={"org_id": ["differs from collection"]}
-            )
-        changes["org_id"] = collection.org_id  # an org-shared collection shares the run with its org
-    elif "org_id" in changes and sent_org is not None:
+        changes["org_id"] = org_in_collection(row=run, collection_org_id=collection.org_id, changes=changes, noun="run")
+    elif changes.get("org_id") is not None:
         raise BusinessRuleError(
             "A run in a private collection cannot be shared in the same request.", errors={"org_id": ["not null"]}
         )
@@ -349,11 +345,14 @@ def _apply_collection(*, user: User, run: Run, changes: dict) -> None:
 def run_delete(*, user: User, run: Run) -> None:
     """The owner deletes; an org-only run is deleted by an admin of its org. Anyone else who can see it: 403."""
     check_delete_allowed(user=user, row=run, noun="run")
-    try:
-        with transaction.atomic():
-            # Children first, each a single DELETE: the ORM need not load a large run's evaluations.
-            Evaluation.objects.filter(run=run).delete()
-            RunRecord.objects.filter(run=run).delete()
-            run.delete()
-    except IntegrityError:
-        raise BusinessRuleError("The run could not be deleted: other data still refers to it.") from None
+    still_referred = "The run could not be deleted: other data still refers to it."
+    with constraint_violation({}, otherwise=lambda: BusinessRuleError(still_referred)), transaction.atomic():
+        # Children first, each a single DELETE: the ORM need not load a large run's evaluations.
+        Evaluation.objects.filter(run=run).delete()
+        RunRecord.objects.filter(run=run).delete()
+        run.delete()
+
+
+def detach_evaluations_from_records(record_ids: QuerySet[Any, Any]) -> None:
+    """Before dataset records are deleted: the evaluations of them stay, in their runs, pointing at no record."""
+    Evaluation.objects.filter(record_id__in=record_ids).update(record=None)

@@ -8,28 +8,20 @@ from rest_framework.response import Response
 
 from aegis.exceptions import RequestShapeError
 from aegis.idempotency import idempotent
+from aegis.jsonstream import array_body, dumps, json_chunks, json_response
 from aegis.pagination import EnvelopePagination
 from aegis.params import MAX_QUERY_INT, bool_param, int_param, str_param
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
 from aegis.schema import errors
 from aegis.views import APIView, validated
-from datasets.representation import array_body, dumps, json_chunks, json_response
 from runs import lifecycle, services
 from runs.export import present_columns, stream_csv
 from runs.models import Run
 from runs.report import render_report
-from runs.selectors import (
-    cost_text,
-    evaluation_item,
-    evaluation_page_rows,
-    is_gte,
-    model_list,
-    run_evaluations,
-    run_get_visible,
-    run_list,
-    run_object,
-)
+from runs.report_compare import comparison_context
+from runs.representation import evaluate_output, evaluation_item, run_object
+from runs.selectors import evaluation_page_rows, model_list, run_evaluations, run_get_visible, run_list
 from runs.serializers import (
     EvaluateInput,
     EvaluateOut,
@@ -128,24 +120,8 @@ class EvaluateView(APIView):
         data = validated(EvaluateInput, request.data)
         fields = {name: data.pop(name) for name in ("prompt", "input", "context", "output", "golden_answer")}
         evaluation = services.evaluate(user=request.user, fields=fields, **data)
-        body = {
-            "id": evaluation.pk,
-            "run_id": evaluation.run_id,
-            "model_slug": evaluation.model_slug,
-            "metric_args": evaluation.metric_args,
-            "is_success": evaluation.is_success,
-            "is_gte_threshold": is_gte(evaluation.result, evaluation.threshold),
-            "threshold": evaluation.threshold,
-            **fields,
-            "started_at": evaluation.started_at,
-            "result": evaluation.result,
-            "explanation": evaluation.explanation,
-            "evaluation_cost": cost_text(evaluation.evaluation_cost),
-            "finished_at": evaluation.finished_at,
-            "metric_shortname": evaluation.metric_shortname,
-            "eval_metadata": evaluation.eval_metadata,
-        }
-        response = StreamingHttpResponse([dumps(body)], status=201, content_type="application/json")
+        body = dumps(evaluate_output(evaluation, fields))
+        response = StreamingHttpResponse([body], status=201, content_type="application/json")
         return created(response, evaluation.run_id)
 
 
@@ -225,11 +201,29 @@ class RunReportView(APIView):
             OpenApiParameter(
                 "failed_page", {"type": "integer", "minimum": 1}, description="Page of the failed evaluations."
             ),
+            OpenApiParameter(
+                "compare",
+                {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT},
+                description="A base run: the page opens with the comparison of this run with it (as GET "
+                "/runs/compare), per metric both histograms side by side, and the regressed records. 404 when you "
+                "cannot see it, 400 when the runs cannot be compared.",
+            ),
+            OpenApiParameter(
+                "regressions_page",
+                {"type": "integer", "minimum": 1},
+                description="With `compare`: page of the regressed records (50 a page).",
+            ),
         ],
-        responses={(200, "text/html"): OpenApiTypes.STR, **errors(401, 404, 422)},
+        responses={(200, "text/html"): OpenApiTypes.STR, **errors(400, 401, 404, 422)},
     )
     def get(self, request, id):
         run = run_get_visible(user=request.user, run_id=parse_object_id(id))
+        comparison = comparison_context(
+            user=request.user,
+            run=run,
+            compare_id=int_param(request, "compare", default=None, minimum=1),
+            page=int_param(request, "regressions_page", default=1, minimum=1, maximum=10**9),
+        )
         html = render_report(
             run,
             page=int_param(request, "page", default=1, minimum=1, maximum=10**9),
@@ -237,6 +231,7 @@ class RunReportView(APIView):
             csv_url=reverse("run-download", kwargs={"id": run.pk}),
             request=request,
             standalone=True,
+            extra=comparison,
         )
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = REPORT_CSP

@@ -6,13 +6,6 @@ from accounts.credits import Payer, debit
 from accounts.models import ApiKey, Organization, User
 
 
-@pytest.fixture
-def staff_client(client, db):
-    User.objects.create_superuser(email="staff@aegis.test", password="pw-123456!")
-    client.login(email="staff@aegis.test", password="pw-123456!")
-    return client
-
-
 @pytest.mark.parametrize(
     "url",
     [

@@ -22,11 +22,18 @@ def test_raw_key_format_and_only_digest_is_stored(alice):
     assert raw_key not in every_stored_value
 
 
-def test_keys_are_unique(alice):
-    from accounts.services import api_key_create
+def test_keys_sharing_a_lookup_prefix_each_authenticate_as_themselves(alice, bob, monkeypatch):
+    """The short prefix only narrows the lookup (it is not unique); the digest decides which key, if any, matches."""
+    from accounts.services import api_key_authenticate, api_key_create
 
-    raw_keys = {api_key_create(user=alice)[1] for _ in range(20)}
-    assert len(raw_keys) == 20
+    tails = iter(["0" * 8 + "a" * 24, "0" * 8 + "b" * 24])
+    monkeypatch.setattr("accounts.services.secrets.token_hex", lambda nbytes: next(tails))
+    alices, alices_raw = api_key_create(user=alice)
+    bobs, bobs_raw = api_key_create(user=bob)
+    assert alices.prefix == bobs.prefix
+    assert (api_key_authenticate(alices_raw).pk, api_key_authenticate(alices_raw).user) == (alices.pk, alice)
+    assert (api_key_authenticate(bobs_raw).pk, api_key_authenticate(bobs_raw).user) == (bobs.pk, bob)
+    assert api_key_authenticate("sk_" + "0" * 8 + "c" * 24) is None  # same prefix, no such key
 
 
 def test_create_api_key_command_prints_the_key_last(alice, capsys):

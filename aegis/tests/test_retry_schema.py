@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 CREATES = {
     ("/api/v1/datasets", "post"),
+    ("/api/v1/datasets/{id}/versions", "post"),
     ("/api/v1/data-collections", "post"),
     ("/api/v1/runs/dataset", "post"),
     ("/api/v1/runs/custom", "post"),

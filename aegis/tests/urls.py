@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aegis.exceptions import BusinessRuleError
+from aegis.errors import BusinessRuleError
 from aegis.pagination import EnvelopePagination
 from aegis.params import bool_param
 

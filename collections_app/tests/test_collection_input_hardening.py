@@ -43,3 +43,13 @@ def test_a_deep_body_on_update_is_422_and_changes_nothing(alice_api, private_col
     assert list(response.json()["errors"]) == ["dataset_ids" + ".0" * 63]
     private_collection.refresh_from_db()
     assert private_collection.updated_at is None
+
+
+def test_a_name_over_255_characters_is_the_name_rules_400_as_for_a_dataset(alice_api, private_collection):
+    """One name rule for collections and datasets: a name that is too long is a 400 naming the field."""
+    created = alice_api.post("/api/v1/data-collections", {"name": "x" * 256}, format="json")
+    renamed = alice_api.put(f"/api/v1/data-collections/{private_collection.pk}", {"name": "x" * 256}, format="json")
+    for response in (created, renamed):
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"name": ["name must be at most 255 characters"]}
+    assert list(DataCollection.objects.values_list("name", flat=True)) == ["Mine"]

@@ -1,4 +1,4 @@
-"""POST with dataset_ids, PUT and DELETE /data-collections: the sharing rules of spec 3.7 and their cascades."""
+"""POST with dataset_ids, PUT and DELETE /data-collections: who may share a collection, and what follows it."""
 
 import pytest
 

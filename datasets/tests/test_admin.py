@@ -4,19 +4,11 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import User
 from collections_app.models import DataCollection
 from datasets.models import Dataset
 from metrics.models import Metric
 from metrics.registry import REGISTRY
 from metrics.tests.judged import use_judged_spec, without_provider_keys
-
-
-@pytest.fixture
-def staff_client(client, db):
-    User.objects.create_superuser(email="staff@aegis.test", password="pw-123456!")
-    client.login(email="staff@aegis.test", password="pw-123456!")
-    return client
 
 
 def upload(staff_client, org, content=b"prompt,output\nq,a\n", metrics='{"1": {"threshold": 70}}'):
@@ -117,3 +109,40 @@ def test_a_run_change_page_loads(staff_client, alice_api):
 
     dataset_run(alice_api, make_dataset(alice_api)["id"], is_blocking=True)
     assert staff_client.get(f"/admin/runs/run/{Run.objects.get().pk}/change/").status_code == 200
+
+
+def test_a_dataset_rename_follows_the_name_rule(staff_client, acme):
+    upload(staff_client, acme)
+    upload(staff_client, acme, metrics='{"1": {"threshold": 70}}')  # a second upload of the same file: a clash
+    assert Dataset.objects.count() == 1
+    Dataset.objects.create(
+        name="Taken", org=acme, author_email="x@acme.test", dataset_type_id=1, selected_metrics={}, structure=[]
+    )
+    dataset = Dataset.objects.get(name="org_set")
+    url = f"/admin/datasets/dataset/{dataset.pk}/change/"
+    response = staff_client.post(url, {"name": "TAKEN"})
+    assert response.status_code == 200 and "already exists" in str(response.context["adminform"].form.errors)
+    assert staff_client.post(url, {"name": "x" * 300}).status_code == 200
+    dataset.refresh_from_db()
+    assert dataset.name == "org_set"
+    assert staff_client.post(url, {"name": "  Renamed "}).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.name == "Renamed"
+
+
+def test_a_dataset_change_form_edits_only_its_name(staff_client, acme, globex):
+    upload(staff_client, acme)
+    dataset = Dataset.objects.get()
+    staff_client.post(f"/admin/datasets/dataset/{dataset.pk}/change/", {"name": "org_set", "org": globex.pk})
+    dataset.refresh_from_db()
+    assert dataset.org_id == acme.pk
+
+
+def test_the_request_reaches_the_form_per_request_never_on_the_shared_class(staff_client, acme):
+    from datasets.admin import DatasetRenameForm, OrgOnlyDatasetForm
+
+    upload(staff_client, acme)
+    staff_client.post(f"/admin/datasets/dataset/{Dataset.objects.get().pk}/change/", {"name": "Renamed"})
+    assert Dataset.objects.get().name == "Renamed"
+    for form_class in (OrgOnlyDatasetForm, DatasetRenameForm):
+        assert form_class.request is None and not hasattr(form_class, "request_user")

@@ -110,7 +110,10 @@ def test_comparing_across_versions_matches_records_by_content(alice_api, dataset
     assert summary["matching"] == "content"
     assert (summary["base"]["dataset_version"], summary["head"]["dataset_version"]) == (1, 2)
     # q1 and q2 have the same prompt and golden answer in both; q3's golden answer changed, q4 is new.
-    assert summary["records"] == {"base": 3, "head": 4, "matched": 2, "only_in_base": 1, "only_in_head": 2}
+    assert summary["records"] == {
+        "base": 3, "head": 4, "matched": 2, "only_in_base": 1, "only_in_head": 2,
+        "with_change": {"regressed": 1, "improved": 0, "unchanged": 1, "error": 0, "pending": 0},
+    }  # fmt: skip
     [exact] = summary["metrics"]
     assert (exact["regressions"], exact["improvements"], exact["unchanged"]) == (1, 0, 1)
     records = body(alice_api.get("/api/v1/runs/compare/records", {"base": base, "head": head}))["items"]
@@ -154,3 +157,43 @@ def test_an_org_member_uploads_a_version_of_a_shared_dataset(alice_api, bob_api,
     assert response.status_code == 201
     assert body(response)["versions"][-1]["author_email"] == "bob@acme.test"
     assert body(response)["user"]["email"] == "alice@acme.test"  # name and sharing are the dataset's
+
+
+def upload_keyed(client, dataset_id, key, content=V2):
+    data = {"file": csv_file(content, "v2.csv")}
+    return client.post(f"/api/v1/datasets/{dataset_id}/versions", data, format="multipart", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_the_version_and_stores_no_second_one(alice_api, dataset):
+    first = upload_keyed(alice_api, dataset["id"], "v2-upload")
+    again = upload_keyed(alice_api, dataset["id"], "v2-upload")
+
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert body(again) == body(first)
+    assert again["Location"] == first["Location"].replace("http://testserver", "")
+    assert list(DatasetVersion.objects.filter(dataset_id=dataset["id"]).values_list("number", flat=True)) == [1, 2]
+    assert Record.objects.filter(dataset_id=dataset["id"]).count() == 3 + 4
+
+
+def test_the_same_idempotency_key_on_another_file_is_refused_as_for_the_create(alice_api, dataset):
+    assert upload_keyed(alice_api, dataset["id"], "v2-upload").status_code == 201
+    other = upload_keyed(alice_api, dataset["id"], "v2-upload", content=V1)
+
+    assert other.status_code == 422
+    assert "Idempotency-Key" in body(other)["errors"]
+    assert DatasetVersion.objects.filter(dataset_id=dataset["id"]).count() == 2
+
+
+def test_new_versions_count_against_the_create_rate(alice_api, dataset, settings):
+    settings.THROTTLE_CREATE_RATE = "2/min"  # the dataset's own create was the first
+    assert upload_keyed(alice_api, dataset["id"], "first").status_code == 201
+    assert upload_keyed(alice_api, dataset["id"], "first")["Idempotent-Replayed"] == "true"  # a replay: not counted
+
+    throttled = upload_keyed(alice_api, dataset["id"], "second", content=V1)
+
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) >= 1
+    assert body(throttled)["detail"].startswith("Request was throttled.")
+    assert DatasetVersion.objects.filter(dataset_id=dataset["id"]).count() == 2

@@ -14,7 +14,9 @@ NUL_MESSAGE = "must not contain U+0000 (NUL) or an unpaired surrogate: the datab
 def error(response, status: int) -> dict:
     assert response.status_code == status, body(response)
     payload = body(response)
-    assert isinstance(payload["detail"], str) and "Traceback" not in payload["detail"]
+    # The API's error shape, with a one-line reason: never a debug page or a crash report.
+    assert set(payload) <= {"detail", "errors"} and isinstance(payload["detail"], str), payload
+    assert payload["detail"].strip() and "\n" not in payload["detail"], payload
     return payload
 
 

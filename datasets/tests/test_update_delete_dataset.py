@@ -2,8 +2,8 @@
 
 import pytest
 
+from accounts import ownership
 from collections_app.models import DataCollection
-from datasets import services
 from datasets.models import Dataset, DatasetType, Record
 from datasets.tests.helpers import body, create
 from runs.models import Evaluation, Run
@@ -132,7 +132,7 @@ def test_duplicate_name_is_400_whatever_the_case(alice_api, alice_private):
 
 def test_duplicate_name_found_only_by_the_database_is_still_400(alice_api, alice_private, monkeypatch):
     make_dataset(alice_api, name="Taken")
-    monkeypatch.setattr(services, "_name_taken", lambda **kwargs: False)
+    monkeypatch.setattr(ownership, "check_name_free", lambda **kwargs: None)  # the race: the pre-check saw no twin
     before = state()
     assert put(alice_api, alice_private["id"], name="taken").status_code == 400
     assert state() == before

@@ -19,7 +19,7 @@ def assert_nothing_stored():
 def file_error(response, status: int = 400) -> str:
     assert response.status_code == status, body(response)
     payload = body(response)
-    assert "Traceback" not in json.dumps(payload)
+    assert set(payload) <= {"detail", "errors"} and payload["detail"].strip() and "\n" not in payload["detail"]
     return payload["detail"]
 
 

@@ -7,6 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# A value decoded from JSON (a document under test, a judge's reply, an argument default): arbitrary by nature.
+JSON = Any
+# One row as the scorers see it: the record fields by name, None where the row has no value.
+Record = Mapping[str, str | None]
+# Validated arguments merged with their defaults (metrics.args.resolve_args); each value has its Arg's type.
+Args = Mapping[str, Any]
+
 RECORD_FIELDS = ("prompt", "input", "context", "output", "golden_answer")
 
 # Structured inputs (JSON, XML, code) larger than this are refused instead of parsed, so one hostile row
@@ -31,9 +38,9 @@ NO_DEFAULT: Any = _NoDefault()
 class Arg:
     name: str
     type: str
-    default: Any = NO_DEFAULT
+    default: JSON = NO_DEFAULT
     required: bool = False
-    choices: tuple | None = None
+    choices: tuple[JSON, ...] | None = None
     item_type: str | None = None
     minimum: float | None = None
     description: str = ""
@@ -44,8 +51,8 @@ class Arg:
     def has_default(self) -> bool:
         return self.default is not NO_DEFAULT
 
-    def as_json(self) -> dict:
-        data = {
+    def as_json(self) -> dict[str, JSON]:
+        data: dict[str, JSON] = {
             "name": self.name,
             "type": self.type,
             "default": self.default if self.has_default else None,
@@ -66,7 +73,7 @@ class Score:
     result: float
     explanation: str
     # What a judged metric judged (items with verdicts and reasons); structural metrics leave it None.
-    metadata: dict | None = None
+    metadata: dict[str, JSON] | None = None
 
 
 class MetricInputError(Exception):
@@ -87,15 +94,15 @@ class MetricSpec:
     inputs: tuple[str, ...]
     args: tuple[Arg, ...]
     is_active: bool
-    scorer: Callable[[Mapping[str, str | None], Mapping[str, Any]], Score] | None = None
+    scorer: Callable[[Record, Args], Score] | None = None
     # LLM-judged metrics score with `judge_scorer(record, args, judge)` (async; see registry.judged.contract).
     judge_scorer: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     # Rules that involve several arguments together; returns problem phrases that name the argument.
-    args_check: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False, repr=False)
+    args_check: Callable[[Args], list[str]] | None = field(default=None, compare=False, repr=False)
     # True when, with these arguments, scoring is linear in the input with a small constant (no user pattern, no
     # unordered pairing, no library parser): on a small input such an evaluation is scored in the caller, without
     # the round trip to an evaluator process (see metrics.bounded). None: always in an evaluator.
-    linear_when: Callable[[Mapping[str, Any]], bool] | None = field(default=None, compare=False, repr=False)
+    linear_when: Callable[[Args], bool] | None = field(default=None, compare=False, repr=False)
 
     def arg(self, name: str) -> Arg | None:
         for candidate in self.args:
@@ -107,13 +114,13 @@ class MetricSpec:
     def is_judged(self) -> bool:
         return self.judge_scorer is not None
 
-    def missing_input(self, record: Mapping[str, str | None]) -> str | None:
+    def missing_input(self, record: Record) -> str | None:
         for field_name in self.inputs:
             if record.get(field_name) is None:
                 return f"{field_name} is required by {self.shortname} but is missing"
         return None
 
-    def score(self, record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+    def score(self, record: Record, args: Args) -> Score:
         """Score one record. `args` are already validated and merged with defaults (metrics.args.resolve_args)."""
         if self.scorer is None:
             raise MetricInputError(f"metric {self.shortname} is not active")
@@ -138,7 +145,7 @@ class MetricSpec:
 # Helpers used by the metric modules.
 
 
-def always(args: Mapping[str, Any]) -> bool:
+def always(args: Args) -> bool:
     return True
 
 
@@ -146,12 +153,20 @@ def pass_fail(passed: bool, explanation: str) -> Score:
     return Score(result=100.0 if passed else 0.0, explanation=explanation)
 
 
+def field_text(record: Record, field_name: str) -> str:
+    """The text of an input the metric declares: MetricSpec.score has refused the row when it is missing."""
+    text = record[field_name]
+    if text is None:
+        raise MetricInputError(f"{field_name} is missing")
+    return text
+
+
 def ensure_size(field_name: str, text: str) -> None:
     if len(text) > MAX_DOCUMENT_CHARS:
         raise MetricInputError(f"{field_name} is too large to evaluate (over {MAX_DOCUMENT_CHARS:,} characters)")
 
 
-def within_bounds(count: float, args: Mapping[str, Any], unit: str) -> Score:
+def within_bounds(count: float, args: Args, unit: str) -> Score:
     """Pass/fail on the optional min_count/max_count bounds shared by the count metrics."""
     low = args.get("min_count")
     high = args.get("max_count")

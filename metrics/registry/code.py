@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import Arg, MetricSpec, Score, ensure_size, pass_fail
+from .base import Arg, Args, MetricSpec, Record, Score, ensure_size, field_text, pass_fail
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 STRUCTURAL = "Structural"
 
 
-def score_is_valid_python(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    source = record["output"]
+def score_is_valid_python(record: Record, args: Args) -> Score:
+    source = field_text(record, "output")
     if not source.strip():
         return pass_fail(False, "output is empty")
     ensure_size("output", source)
@@ -45,7 +47,7 @@ def dialect_problem(value: Any) -> str | None:
     return None
 
 
-def _unchecked_command(statement) -> str | None:
+def _unchecked_command(statement: exp.Expr) -> str | None:
     """The keyword of an opaque command in `statement`, or None.
 
     What sqlglot cannot parse after a leading keyword it keeps as a Command holding the rest as raw text,
@@ -62,20 +64,20 @@ def _unchecked_command(statement) -> str | None:
     return None
 
 
-def score_is_valid_sql(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_is_valid_sql(record: Record, args: Args) -> Score:
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
-    source = record["output"]
+    source = field_text(record, "output")
     dialect = args.get("dialect", "tsql")
     ensure_size("output", source)
     try:
-        statements = sqlglot.parse(source, read=dialect)
+        parsed = sqlglot.parse(source, read=dialect)
     except SqlglotError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return pass_fail(False, f"output is not valid {dialect} SQL: {first_line[:200]}")
-    statements = [statement for statement in statements if statement is not None]
+    statements = [statement for statement in parsed if statement is not None]
     if not statements:
         return pass_fail(False, "output contains no SQL statement")
     for statement in statements:

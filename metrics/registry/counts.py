@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
 
-from .base import Arg, MetricSpec, Score, always, within_bounds
+from .base import Arg, Args, MetricSpec, Record, Score, always, field_text, within_bounds
 from .patterns import pattern_problem, run_pattern
 
 STRUCTURAL = "Structural"
@@ -52,10 +51,10 @@ def is_punctuation(char: str) -> bool:
     return char in ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
 
 
-def _without(argument: str):
+def _without(argument: str) -> Callable[[Args], bool]:
     """Linear unless the user's regular expression `argument` is set."""
 
-    def linear(args: Mapping[str, Any]) -> bool:
+    def linear(args: Args) -> bool:
         return not args.get(argument)
 
     return linear
@@ -83,11 +82,13 @@ def split_words(text: str, exclude_punctuation: bool = True, delimiters: str | N
     return [token for token in tokens if token]
 
 
-def _ends_sentence(text: str, end: re.Match) -> bool:
+def _ends_sentence(text: str, end: re.Match[str]) -> bool:
     """Whether the candidate `end` closes a sentence (the exceptions of SENTENCE_RULE)."""
     if end["stop"] is None:
         return True  # a CJK full stop or a blank line
-    following = _NEXT_WORD.match(text, end.end())[1]
+    next_word = _NEXT_WORD.match(text, end.end())
+    assert next_word is not None  # the pattern matches the empty string
+    following = next_word[1]
     if end["closers"]:
         return not following.islower()
     if end["stop"] != ".":
@@ -116,8 +117,8 @@ def split_paragraphs(text: str) -> list[str]:
     return [part for part in PARAGRAPH_BREAK.split(text) if part.strip()]
 
 
-def score_char_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    text = record["output"]
+def score_char_ct_match(record: Record, args: Args) -> Score:
+    text = field_text(record, "output")
     pattern = args.get("custom_exclude_pattern")
     if pattern:
         text = run_pattern("custom_exclude_pattern", "sub", pattern, "", text)
@@ -139,24 +140,28 @@ def score_char_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any
     return within_bounds(count, args, "characters")
 
 
-def score_word_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    words = split_words(record["output"], args.get("exclude_punctuation", True), args.get("custom_delimiters"))
+def score_word_ct_match(record: Record, args: Args) -> Score:
+    words = split_words(
+        field_text(record, "output"), args.get("exclude_punctuation", True), args.get("custom_delimiters")
+    )
     min_length = args.get("min_word_length", 1)
     count = sum(1 for word in words if len(word) >= min_length)
     return within_bounds(count, args, "words")
 
 
-def score_sent_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_sent_ct_match(record: Record, args: Args) -> Score:
     min_words = args.get("min_words_in_sentence", 1)
-    count = sum(1 for sentence in split_sentences(record["output"]) if len(split_words(sentence)) >= min_words)
+    count = sum(
+        1 for sentence in split_sentences(field_text(record, "output")) if len(split_words(sentence)) >= min_words
+    )
     return within_bounds(count, args, "sentences")
 
 
-def score_par_ct_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_par_ct_match(record: Record, args: Args) -> Score:
     min_sentences = args.get("min_sentences_in_paragraph", 1)
     min_words = args.get("min_words_in_paragraph", 1)
     count = 0
-    for paragraph in split_paragraphs(record["output"]):
+    for paragraph in split_paragraphs(field_text(record, "output")):
         sentences = [sentence for sentence in split_sentences(paragraph) if split_words(sentence)]
         if len(sentences) >= min_sentences and len(split_words(paragraph)) >= min_words:
             count += 1

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 import warnings
-from collections.abc import Mapping
-from typing import Any
 
-from .base import Arg, MetricSpec, Score, pass_fail
+from .base import Arg, Args, MetricSpec, Record, Score, field_text, pass_fail
 
 STRUCTURAL = "Structural"
 MAX_DATE_CHARS = 200
@@ -35,9 +33,9 @@ def _parse_iso(text: str) -> ParsedDate | None:
         if ISO_DATE.fullmatch(text):
             datetime.date.fromisoformat(text)
             return ParsedDate(False, False, "ISO-8601 date")
-        if ISO_DATETIME.fullmatch(text):
+        if match := ISO_DATETIME.fullmatch(text):
             datetime.datetime.fromisoformat(text)
-            return ParsedDate(True, ISO_DATETIME.fullmatch(text)["zone"] is not None, "ISO-8601 datetime")
+            return ParsedDate(True, match["zone"] is not None, "ISO-8601 datetime")
     except ValueError:  # right shape, impossible value such as 2024-02-30
         return None
     return None
@@ -55,7 +53,7 @@ def _parse_with_formats(text: str, formats: list[str]) -> ParsedDate | None:
 
 
 def _parse_lenient(text: str) -> ParsedDate | None:
-    from dateutil import parser
+    from dateutil import parser  # type: ignore[import-untyped]  # no stubs are installed for python-dateutil
 
     # Parse twice with different defaults: a component that changes with the default was not in the text.
     first_default = datetime.datetime(2001, 1, 1, 0, 0)
@@ -72,13 +70,13 @@ def _parse_lenient(text: str) -> ParsedDate | None:
     return ParsedDate(first.hour == second.hour, first.tzinfo is not None, "a recognisable date")
 
 
-def _few_formats(args: Mapping[str, Any]) -> bool:
+def _few_formats(args: Args) -> bool:
     # Each allowed format is one strptime attempt: a long list is not a small evaluation.
     return len(args.get("allowed_formats") or ()) <= 20
 
 
-def score_is_date(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    text = record["output"]
+def score_is_date(record: Record, args: Args) -> Score:
+    text = field_text(record, "output")
     if not text.strip():
         return pass_fail(False, "output is empty")
     if len(text) > MAX_DATE_CHARS:

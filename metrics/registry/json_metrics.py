@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable
 from typing import Any
 
-from .base import Arg, MetricSpec, Score, always, ensure_size, pass_fail
+from .base import Arg, Args, MetricSpec, Record, Score, always, ensure_size, field_text, pass_fail
 from .matching import Budget, Interner, match_unordered
 
 STRUCTURAL = "Structural"
@@ -64,6 +64,7 @@ class JsonComparison:
         if isinstance(value, dict | list):
             known = self._forms.get(id(value))
             if known is None:
+                key: Hashable
                 if isinstance(value, dict):
                     key = ("object", tuple(sorted((name, self.form(item)) for name, item in value.items())))
                 else:
@@ -76,10 +77,10 @@ class JsonComparison:
             return self.intern(("scalar", value))
         return self.intern(("number", value))
 
-    def features(self, value: Any) -> frozenset:
+    def features(self, value: Any) -> frozenset[Hashable]:
         """What any output value that satisfies `value` shares with it (its keys and scalar members)."""
         if isinstance(value, dict):
-            members = {("key", name) for name in value}
+            members: set[Hashable] = {("key", name) for name in value}
             for name, item in value.items():
                 if isinstance(item, list):
                     # Scalars only ever pair with equal scalars, and the arrays are equally long, so a satisfying
@@ -115,21 +116,22 @@ class JsonComparison:
             return match_unordered(
                 golden, output, form=self.form, features=self.features, compatible=self.matches, budget=self.budget
             )
-        return golden == output
+        same: bool = golden == output  # JSON values: == is a bool
+        return same
 
 
 def json_matches(golden: Any, output: Any, ignore_order: bool, ignore_extra_keys: bool) -> bool:
     return JsonComparison(ignore_order, ignore_extra_keys).matches(golden, output)
 
 
-def _ordered(args: Mapping[str, Any]) -> bool:
+def _ordered(args: Args) -> bool:
     return not args.get("ignore_order", False)
 
 
-def score_json_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_json_equal(record: Record, args: Args) -> Score:
     try:
-        output = parse_json("output", record["output"])
-        golden = parse_json("golden_answer", record["golden_answer"])
+        output = parse_json("output", field_text(record, "output"))
+        golden = parse_json("golden_answer", field_text(record, "golden_answer"))
     except InvalidJson as exc:
         return pass_fail(False, str(exc))
     if json_matches(golden, output, args.get("ignore_order", False), args.get("ignore_extra_keys", False)):
@@ -137,15 +139,15 @@ def score_json_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) 
     return pass_fail(False, "output JSON differs from golden_answer JSON")
 
 
-def score_is_valid_json(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_is_valid_json(record: Record, args: Args) -> Score:
     try:
-        parse_json("output", record["output"])
+        parse_json("output", field_text(record, "output"))
     except InvalidJson as exc:
         return pass_fail(False, str(exc))
     return pass_fail(True, "output is valid JSON")
 
 
-def schema_problems(values: Mapping[str, Any]) -> list[str]:
+def schema_problems(values: Args) -> list[str]:
     """Argument check: the schema must be valid for the chosen validator (its patterns within the bounds)."""
     from .json_schema import schema_problem
 
@@ -158,14 +160,14 @@ def schema_problems(values: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def score_json_schema_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_json_schema_match(record: Record, args: Args) -> Score:
     from .json_schema import first_error
 
     schema = args.get("schema")
     if schema is None:
         return pass_fail(False, "no schema configured")
     try:
-        output = parse_json("output", record["output"])
+        output = parse_json("output", field_text(record, "output"))
     except InvalidJson as exc:
         return pass_fail(False, str(exc))
     error = first_error(schema, args.get("validator", "Draft7Validator"), output)

@@ -11,41 +11,44 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NoReturn, cast
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import referencing
 import referencing.exceptions
 from jsonschema import ValidationError, validators
 
-from .base import MetricInputError
+from .base import JSON, MetricInputError
 from .patterns import PatternError, compile_pattern, run_pattern
 
 
-def _refuse(uri: str):
+def _refuse(uri: str) -> NoReturn:
     """Called for a $ref that points outside the schema, instead of fetching it."""
-    raise referencing.exceptions.NoSuchResource(ref=uri)
+    # referencing's attrs classes declare __init__ by a __dataclass_transform__ that mypy does not read
+    raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-REGISTRY: referencing.Registry = referencing.Registry(retrieve=_refuse)
+REGISTRY: referencing.Registry[Any] = referencing.Registry(retrieve=_refuse)  # type: ignore[call-arg]  # as above
 
 
 def _search(pattern: str, text: str) -> bool:
     return run_pattern(f"schema pattern {pattern[:100]!r}", "search", pattern, text) is not None
 
 
-def _matches_any(patterns, name: str) -> bool:
+def _matches_any(patterns: Iterable[str], name: str) -> bool:
     return any(_search(pattern, name) for pattern in patterns)
 
 
-def _pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not _search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_properties(validator, pattern_properties, instance, schema) -> Iterator[ValidationError]:
+def _pattern_properties(
+    validator: Any, pattern_properties: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     for pattern, subschema in pattern_properties.items():
@@ -54,13 +57,15 @@ def _pattern_properties(validator, pattern_properties, instance, schema) -> Iter
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-def _additional(instance, schema) -> list:
+def _additional(instance: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     properties = schema.get("properties", {})
     patterns = schema.get("patternProperties", {})
     return [key for key in instance if key not in properties and not _matches_any(patterns, key)]
 
 
-def _additional_properties(validator, additional, instance, schema) -> Iterator[ValidationError]:
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     extras = _additional(instance, schema)
@@ -78,16 +83,16 @@ def _additional_properties(validator, additional, instance, schema) -> Iterator[
             yield ValidationError(f"Additional properties are not allowed ({joined} {verb} unexpected)")
 
 
-def _is_valid(errors: Iterator) -> bool:
+def _is_valid(errors: Iterator[ValidationError]) -> bool:
     return next(errors, None) is None
 
 
-def _evaluated_keys(validator, instance: dict, schema) -> set:
+def _evaluated_keys(validator: Any, instance: dict[str, JSON], schema: Any) -> set[str]:
     """Keys evaluated by `schema` (draft 2020-12 annotation rules), as jsonschema computes them for
     unevaluatedProperties, with patterns matched by the bounded engine."""
     if validator.is_type(schema, "boolean"):
         return set()
-    keys: set = set()
+    keys: set[str] = set()
     for keyword in ("$ref", "$dynamicRef"):
         reference = schema.get(keyword)
         if reference is not None:
@@ -120,7 +125,7 @@ def _evaluated_keys(validator, instance: dict, schema) -> set:
     return keys
 
 
-def _unevaluated_properties(validator, unevaluated, instance, schema) -> Iterator[ValidationError]:
+def _unevaluated_properties(validator: Any, unevaluated: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
     evaluated = _evaluated_keys(validator, instance, schema)
@@ -148,7 +153,7 @@ def _bounded_regex_format(instance: Any) -> bool:
 
 
 @cache
-def validator_class(name: str):
+def validator_class(name: str) -> type[Any]:
     """The named draft's validator with the pattern keywords replaced (see the module docstring)."""
     base = getattr(jsonschema, name)
     keywords = {
@@ -158,7 +163,7 @@ def validator_class(name: str):
     }
     if "unevaluatedProperties" in base.VALIDATORS:
         keywords["unevaluatedProperties"] = _unevaluated_properties
-    return validators.extend(base, keywords)
+    return cast("type[Any]", validators.extend(base, keywords))
 
 
 @cache
@@ -179,14 +184,15 @@ def schema_problem(schema: Any, name: str) -> str | None:
             shown = repr(exc.instance) if len(exc.instance) <= 100 else repr(exc.instance[:100]) + "..."
             reason = str(exc.cause) if exc.cause.invalid else f"is not accepted: it {exc.cause}"
             return f"pattern {shown} {reason}"
-        return exc.message if len(exc.message) <= 300 else exc.message[:300] + "..."
+        message: str = exc.message
+        return message if len(message) <= 300 else message[:300] + "..."
     except RecursionError:
         return "it is nested too deeply"
     return None
 
 
 @lru_cache(maxsize=32)
-def _validator(name: str, schema_json: str):
+def _validator(name: str, schema_json: str) -> Any:  # a jsonschema validator (the library is untyped)
     return validator_class(name)(json.loads(schema_json), registry=REGISTRY)
 
 

@@ -37,7 +37,7 @@ class Budget:
 class Interner:
     """Equal keys get the same small int, so a structure's form costs one int however large the structure is."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._ids: dict[Hashable, int] = {}
 
     def __call__(self, key: Hashable) -> int:
@@ -45,11 +45,11 @@ class Interner:
 
 
 def match_unordered(
-    golden: Sequence,
-    output: Sequence,
+    golden: Sequence[object],
+    output: Sequence[object],
     *,
     form: Callable[[object], Hashable],
-    features: Callable[[object], frozenset],
+    features: Callable[[object], frozenset[Hashable]],
     compatible: Callable[[object, object], bool],
     budget: Budget,
 ) -> bool:
@@ -79,7 +79,7 @@ def match_unordered(
         for feature in item_features:
             postings.setdefault(feature, []).append(index)
     # Golden items with the same features share one candidate list (many golden items are often alike).
-    shared: dict[frozenset, list[int]] = {}
+    shared: dict[frozenset[Hashable], list[int]] = {}
     candidates = []
     for item in left:
         wanted = features(item)
@@ -94,7 +94,9 @@ def match_unordered(
     return _complete_matching(candidates, len(rest), lambda i, j: compatible(left[i], rest[j]), budget)
 
 
-def _complete_matching(candidates: list[list[int]], size: int, fits: Callable[[int, int], bool], budget: Budget):
+def _complete_matching(
+    candidates: list[list[int]], size: int, fits: Callable[[int, int], bool], budget: Budget
+) -> bool:
     """Bipartite matching of golden i to output j among candidates[i]: greedy first, then breadth-first
     augmenting paths for the golden items left over (no recursion, so long lists are safe)."""
     known: dict[tuple[int, int], bool] = {}
@@ -142,8 +144,8 @@ def _complete_matching(candidates: list[list[int]], size: int, fits: Callable[[i
                 queue.append((paired_with, output))
         if end is None:
             return False
-        output = end
-        while output is not None:
-            owner[output] = via_golden[output]
-            output = came_from[output]
+        step: int | None = end
+        while step is not None:
+            owner[step] = via_golden[step]
+            step = came_from[step]
     return True

@@ -10,8 +10,9 @@ request. Matching can still backtrack catastrophically, which is why every match
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-import regex
+import regex  # type: ignore[import-untyped]  # the regex package ships no type information
 
 from .base import REGEX_TIMEOUT_SECONDS, MetricInputError
 
@@ -133,7 +134,7 @@ def pattern_problem(value: str) -> str | None:
     return None
 
 
-def run_pattern(what: str, method: str, pattern: str, *call_args):
+def run_pattern(what: str, method: str, pattern: str, *call_args: object) -> Any:
     """Call `method` (search, sub, split) of the compiled pattern under the match timeout.
 
     Raises MetricInputError naming `what` when the pattern is refused or takes too long on this input.

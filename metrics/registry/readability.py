@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from .base import MetricSpec, Score, ensure_size
+from .base import Args, MetricSpec, Record, Score, ensure_size, field_text
 
 STRUCTURAL = "Structural"
 
@@ -17,7 +14,7 @@ def _scale(value: float, easiest: float, hardest: float) -> float:
 
 def readability_parts(text: str) -> dict[str, float]:
     """Each formula scaled to 0-100, higher = easier, on roughly the same grade bands (grade 5 -> 100, 17 -> 0)."""
-    import textstat
+    import textstat  # type: ignore[import-untyped]  # textstat ships no type information
 
     return {
         "Flesch Reading Ease": _scale(textstat.flesch_reading_ease(text), 100, 0),
@@ -27,8 +24,8 @@ def readability_parts(text: str) -> dict[str, float]:
     }
 
 
-def score_text_readability(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    text = record["output"]
+def score_text_readability(record: Record, args: Args) -> Score:
+    text = field_text(record, "output")
     ensure_size("output", text)
     if not any(char.isalpha() for char in text):
         return Score(0.0, "output has no words to assess")

@@ -13,13 +13,15 @@ the longest common subsequence for ROUGE-L.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
+import regex  # type: ignore[import-untyped]  # the regex package ships no type information
 
-from .base import Arg, MetricInputError, MetricSpec, Score, ensure_size
+from .base import Arg, Args, MetricInputError, MetricSpec, Record, Score, ensure_size, field_text
+
+if TYPE_CHECKING:
+    from sacrebleu.metrics.bleu import BLEU
 
 STRUCTURAL = "Structural"
 # ROUGE-L over two texts this long takes about a second here; rouge-score's own quadratic table would take hours.
@@ -32,38 +34,39 @@ TUPLE_NGRAMS_UP_TO = 16
 
 
 @cache
-def _bleu(smoothing: bool, case_sensitive: bool):
-    from sacrebleu.metrics import BLEU
+def _bleu(smoothing: bool, case_sensitive: bool) -> BLEU:
+    from sacrebleu.metrics.bleu import BLEU  # where it is defined: sacrebleu.metrics does not declare re-exports
 
     # Sentence-level BLEU-4; effective order keeps identical short sentences at 100.
     return BLEU(smooth_method="exp" if smoothing else "none", lowercase=not case_sensitive, effective_order=True)
 
 
-def score_bleu(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    ensure_size("output", record["output"])
-    ensure_size("golden_answer", record["golden_answer"])
+def score_bleu(record: Record, args: Args) -> Score:
+    ensure_size("output", field_text(record, "output"))
+    ensure_size("golden_answer", field_text(record, "golden_answer"))
     bleu = _bleu(args.get("smoothing", True), args.get("case_sensitive", False))
-    result = bleu.sentence_score(record["output"], [record["golden_answer"]]).score
+    result = bleu.sentence_score(field_text(record, "output"), [field_text(record, "golden_answer")]).score
     return Score(result, f"BLEU-4 {result:.2f} against golden_answer")
 
 
 @cache
-def _porter():
-    from nltk.stem import porter
+def _porter() -> Any:  # an nltk PorterStemmer (nltk is untyped)
+    from nltk.stem import porter  # type: ignore[import-untyped]
 
     return porter.PorterStemmer()  # NLTK_EXTENSIONS mode, as rouge-score constructs it
 
 
 @lru_cache(maxsize=65_536)
 def _stem(word: str, lowercase: bool) -> str:
-    return _porter().stem(word, to_lowercase=lowercase)
+    stemmed: str = _porter().stem(word, to_lowercase=lowercase)
+    return stemmed
 
 
 def tokenize(text: str, use_stemmer: bool, case_sensitive: bool) -> list[str]:
     """ROUGE words of `text` (see the module docstring)."""
     if not case_sensitive:
         text = text.lower()
-    tokens = WORD_PATTERN.findall(text)
+    tokens: list[str] = WORD_PATTERN.findall(text)
     if use_stemmer:
         lowercase = not case_sensitive
         tokens = [_stem(token, lowercase) if len(token) >= STEMMED_MIN_LENGTH else token for token in tokens]
@@ -96,6 +99,7 @@ def ngram_names(sequences: list[list[str]], n: int) -> list[list[int]]:
     tokens: dict[str, int] = {}
     piece = [[tokens.setdefault(token, len(tokens)) for token in sequence] for sequence in sequences]
     width = len(tokens) or 1  # piece names lie in range(width)
+    result: list[list[int]] | None
     span, built, result = 1, 0, None  # `piece` names span-grams, `result` names built-grams
     while True:
         if n & 1:
@@ -106,6 +110,7 @@ def ngram_names(sequences: list[list[str]], n: int) -> list[list[int]]:
                 built += span
         n >>= 1
         if not n:
+            assert result is not None  # n >= 1 (callers pass n > TUPLE_NGRAMS_UP_TO): a set bit of n has set it
             return result
         if not any(piece):
             return [[] for _ in sequences]  # every sequence is shorter than n
@@ -118,7 +123,8 @@ def fmeasure(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
-def _ngram_counts(target: list[str], prediction: list[str], n: int) -> tuple[Counter, Counter]:
+def _ngram_counts(target: list[str], prediction: list[str], n: int) -> tuple[Counter[Any], ...]:
+    # (target counts, prediction counts): keyed by n-gram tuples, or past TUPLE_NGRAMS_UP_TO by n-gram names
     if n <= TUPLE_NGRAMS_UP_TO:
         return tuple(
             Counter(zip(*(tokens[start:] for start in range(n)), strict=False)) for tokens in (target, prediction)
@@ -169,13 +175,13 @@ def rouge_l(target: list[str], prediction: list[str]) -> float:
     return fmeasure(common / len(prediction), common / len(target))
 
 
-def score_rouge(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_rouge(record: Record, args: Args) -> Score:
     rouge_type = args.get("rouge_type", 2)
     use_stemmer, case_sensitive = args.get("use_stemmer", False), args.get("case_sensitive", False)
-    ensure_size("output", record["output"])
-    ensure_size("golden_answer", record["golden_answer"])
-    target = tokenize(record["golden_answer"], use_stemmer, case_sensitive)
-    prediction = tokenize(record["output"], use_stemmer, case_sensitive)
+    ensure_size("output", field_text(record, "output"))
+    ensure_size("golden_answer", field_text(record, "golden_answer"))
+    target = tokenize(field_text(record, "golden_answer"), use_stemmer, case_sensitive)
+    prediction = tokenize(field_text(record, "output"), use_stemmer, case_sensitive)
     if rouge_type == "L":
         for field_name, tokens in (("golden_answer", target), ("output", prediction)):
             if len(tokens) > MAX_ROUGE_L_WORDS:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable
 
-from .base import Arg, MetricSpec, Score, always, pass_fail
+from .base import Arg, Args, MetricSpec, Record, Score, always, field_text, pass_fail
 
 STRUCTURAL = "Structural"
 
@@ -25,8 +24,8 @@ def parse_number(text: str) -> decimal.Decimal | None:
     return decimal.Decimal(text)
 
 
-def score_exact_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    output, golden = record["output"], record["golden_answer"]
+def score_exact_match(record: Record, args: Args) -> Score:
+    output, golden = field_text(record, "output"), field_text(record, "golden_answer")
     if args.get("strip_whitespace", False):
         output, golden = output.strip(), golden.strip()
     if not args.get("case_sensitive", True):
@@ -36,35 +35,35 @@ def score_exact_match(record: Mapping[str, str | None], args: Mapping[str, Any])
     return pass_fail(False, "output differs from golden_answer")
 
 
-def _share(text: str, keep, what: str) -> Score:
+def _share(text: str, keep: Callable[[str], bool], what: str) -> Score:
     if not text:
         return Score(0.0, "output is empty")
     matching = sum(1 for char in text if keep(char))
     return Score(100.0 * matching / len(text), f"{matching} of {len(text)} characters are {what}")
 
 
-def score_alpha_perc(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    return _share(record["output"], str.isalpha, "letters")
+def score_alpha_perc(record: Record, args: Args) -> Score:
+    return _share(field_text(record, "output"), str.isalpha, "letters")
 
 
-def score_alphanum_perc(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    return _share(record["output"], lambda char: char.isalpha() or char.isdecimal(), "letters or digits")
+def score_alphanum_perc(record: Record, args: Args) -> Score:
+    return _share(field_text(record, "output"), lambda char: char.isalpha() or char.isdecimal(), "letters or digits")
 
 
-def score_is_boolean(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    if record["output"].lower() in ("true", "false"):
+def score_is_boolean(record: Record, args: Args) -> Score:
+    if field_text(record, "output").lower() in ("true", "false"):
         return pass_fail(True, "output is a boolean")
     return pass_fail(False, "output is not true or false")
 
 
-def score_is_numeric(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    if parse_number(record["output"]) is not None:
+def score_is_numeric(record: Record, args: Args) -> Score:
+    if parse_number(field_text(record, "output")) is not None:
         return pass_fail(True, "output is a number")
     return pass_fail(False, "output is not a number")
 
 
-def score_is_string(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    output = record["output"]
+def score_is_string(record: Record, args: Args) -> Score:
+    output = field_text(record, "output")
     if output == "":
         if args.get("allow_empty", False):
             return pass_fail(True, "output is an empty string, which is allowed")
@@ -74,9 +73,9 @@ def score_is_string(record: Mapping[str, str | None], args: Mapping[str, Any]) -
     return pass_fail(True, "output is a string")
 
 
-def score_numeric_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
-    output = parse_number(record["output"])
-    golden = parse_number(record["golden_answer"])
+def score_numeric_match(record: Record, args: Args) -> Score:
+    output = parse_number(field_text(record, "output"))
+    golden = parse_number(field_text(record, "golden_answer"))
     if output is None:
         return pass_fail(False, "output is not a number")
     if golden is None:

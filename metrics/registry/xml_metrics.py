@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
-from .base import Arg, MetricInputError, MetricSpec, Score, ensure_size, pass_fail
+from .base import Arg, Args, MetricInputError, MetricSpec, Record, Score, ensure_size, field_text, pass_fail
 from .matching import Budget, Interner, match_unordered
+
+# An lxml element: lxml ships no type information (its parsers and compiled schemas are Any too).
+Element = Any
 
 STRUCTURAL = "Structural"
 XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
@@ -70,15 +73,17 @@ def _doctype_problem(text: str) -> str | None:
                 return "has a DOCTYPE that refers to a parameter entity, which is not accepted"
             if not text.startswith("]", position):
                 return "has a malformed DOCTYPE"
-            position = _SPACE.match(text, position + 1).end()
+            space = _SPACE.match(text, position + 1)
+            assert space is not None  # the pattern matches the empty string
+            position = space.end()
         if not text.startswith(">", position):
             return "has a malformed DOCTYPE"
         position += 1
 
 
-def _parser():
+def _parser() -> Any:
     if not hasattr(_parsers, "parser"):
-        from lxml import etree
+        from lxml import etree  # type: ignore[import-untyped]
 
         _parsers.parser = etree.XMLParser(
             # The text arrives decoded and is handed over as UTF-8: a declared encoding must not re-decode it.
@@ -94,7 +99,7 @@ def _parser():
     return _parsers.parser
 
 
-def parse_xml(field_name: str, text: str):
+def parse_xml(field_name: str, text: str) -> Element:
     """Parse one XML document safely and return its root element. Raises InvalidXml with a short reason."""
     from lxml import etree
 
@@ -121,9 +126,9 @@ def parse_xml(field_name: str, text: str):
     return root
 
 
-def score_is_valid_xml(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_is_valid_xml(record: Record, args: Args) -> Score:
     try:
-        parse_xml("output", record["output"])
+        parse_xml("output", field_text(record, "output"))
     except InvalidXml as exc:
         return pass_fail(False, str(exc))
     return pass_fail(True, "output is well-formed XML")
@@ -134,7 +139,7 @@ def score_is_valid_xml(record: Mapping[str, str | None], args: Mapping[str, Any]
 _MANY_ATTRIBUTES = 32
 
 
-def attributes(element) -> dict[str, str]:
+def attributes(element: Element) -> dict[str, str]:
     if len(element.attrib) <= _MANY_ATTRIBUTES:
         return dict(element.attrib)
     return {value.attrname: str(value) for value in element.xpath("@*")}
@@ -151,21 +156,21 @@ class XmlComparison:
         self.intern = Interner()
         self.budget = Budget()
         # Keyed by element: holding the proxies also keeps them (and so their identity) alive.
-        self._attributes: dict = {}
-        self._forms: dict = {}
+        self._attributes: dict[Element, dict[str, str]] = {}
+        self._forms: dict[Element, int] = {}
 
     def text(self, value: str | None) -> str:
         value = value or ""
         # Whitespace-insensitive text: trim both ends and collapse inner runs, so formatting does not matter.
         return " ".join(value.split()) if self.ignore_whitespace else value
 
-    def attributes(self, element) -> dict[str, str]:
+    def attributes(self, element: Element) -> dict[str, str]:
         known = self._attributes.get(element)
         if known is None:
             known = self._attributes[element] = attributes(element)
         return known
 
-    def form(self, element) -> int:
+    def form(self, element: Element) -> int:
         """Equal forms mean equal elements (tail included), children in any order when ignore_order is on."""
         known = self._forms.get(element)
         if known is None:
@@ -180,7 +185,7 @@ class XmlComparison:
             known = self._forms[element] = self.intern(key)
         return known
 
-    def features(self, element) -> frozenset:
+    def features(self, element: Element) -> frozenset[Hashable]:
         """What any output element that satisfies `element` shares with it."""
         return frozenset(
             {
@@ -192,13 +197,13 @@ class XmlComparison:
             }
         )
 
-    def attributes_match(self, golden, output) -> bool:
+    def attributes_match(self, golden: Element, output: Element) -> bool:
         golden_attrs, output_attrs = self.attributes(golden), self.attributes(output)
         if self.ignore_extra_attributes:
             return all(output_attrs.get(name) == value for name, value in golden_attrs.items())
         return golden_attrs == output_attrs
 
-    def matches(self, golden, output, with_tail: bool = True) -> bool:
+    def matches(self, golden: Element, output: Element, with_tail: bool = True) -> bool:
         if golden.tag != output.tag or len(golden) != len(output):
             return False
         if not self.attributes_match(golden, output):
@@ -222,10 +227,10 @@ class XmlComparison:
         )
 
 
-def score_xml_equal(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_xml_equal(record: Record, args: Args) -> Score:
     try:
-        output = parse_xml("output", record["output"])
-        golden = parse_xml("golden_answer", record["golden_answer"])
+        output = parse_xml("output", field_text(record, "output"))
+        golden = parse_xml("golden_answer", field_text(record, "golden_answer"))
     except InvalidXml as exc:
         return pass_fail(False, str(exc))
     options = {
@@ -242,11 +247,11 @@ _schemas = threading.local()
 SCHEMA_CACHE_SIZE = 32
 
 
-def _compiled_schema(schema_text: str):
+def _compiled_schema(schema_text: str) -> Any:
     """Compile an XSD once per thread; a self-contained schema is required (no include/import/redefine)."""
     from lxml import etree
 
-    cache: dict = _schemas.__dict__.setdefault("cache", {})
+    cache: dict[str, Any] = _schemas.__dict__.setdefault("cache", {})
     if schema_text in cache:
         return cache[schema_text]
     try:
@@ -266,13 +271,13 @@ def _compiled_schema(schema_text: str):
     return compiled
 
 
-def score_xml_schema_match(record: Mapping[str, str | None], args: Mapping[str, Any]) -> Score:
+def score_xml_schema_match(record: Record, args: Args) -> Score:
     schema_text = args.get("schema")
     if not schema_text or not schema_text.strip():
         raise MetricInputError("xml_schema_match needs a non-empty schema argument (an XSD document)")
     schema = _compiled_schema(schema_text)
     try:
-        document = parse_xml("output", record["output"])
+        document = parse_xml("output", field_text(record, "output"))
     except InvalidXml as exc:
         return pass_fail(False, str(exc))
     if schema.validate(document.getroottree()):

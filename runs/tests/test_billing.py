@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.credits import Payer, payer_for
 from accounts.models import Organization, User
+from aegis.errors import PaymentRequired
 from runs.billing import InsufficientBalance, check_balance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("runs.tests.test_billing")]
@@ -63,9 +64,9 @@ def test_a_free_run_passes_even_below_zero(alice_api, acme):
     assert alice_api.get("/api/v1/pay", {"cost": "0"}).status_code == 200
 
 
-def test_the_refusal_is_a_402_api_exception(acme):
+def test_the_refusal_is_a_payment_required_domain_error(acme):
     with pytest.raises(InsufficientBalance) as refused:
         check_balance(payer=set_balance(acme, Decimal("0.333333333333333")), estimated_cost=Decimal("2"))
-    assert refused.value.status_code == 402
-    assert refused.value.get_codes() == "insufficient_balance"
+    assert isinstance(refused.value, PaymentRequired)
+    assert refused.value.detail.startswith("Insufficient credits: balance 0.333333333333333")
     assert refused.value.errors == {"credit_balance": "0.333333333333333", "estimated_cost": "2.00"}

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.ownership import org_id_of
 from collections_app.models import DataCollection
 from datasets.tests.helpers import body
 from metrics.models import Metric
@@ -136,10 +137,12 @@ def test_custom_run_with_invisible_collection_is_404(alice_api, carol):
 
 
 def test_custom_run_in_an_org_shared_collection_is_shared(alice_api, alice):
-    collection = DataCollection.objects.create(name="Team", user=alice, org_id=alice.org_id, author_email=alice.email)
+    collection = DataCollection.objects.create(
+        name="Team", user=alice, org_id=org_id_of(alice), author_email=alice.email
+    )
     evaluations = [{"metrics": ["exact_match"], "data": [{"output": "a"}]}]
     run = body(custom_run(alice_api, data_collection_id=collection.pk, evaluations=evaluations))
-    assert run["org_id"] == alice.org_id
+    assert run["org_id"] == org_id_of(alice)
     assert run["data_collection"] == "Team"
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.ownership import org_id_of
 from datasets.tests.helpers import body
 from runs.models import Evaluation, Run
 from runs.tests.helpers import QA_METRICS, by_metric, dataset_run, get_run, make_dataset
@@ -140,13 +141,13 @@ def test_run_of_a_dataset_in_an_org_shared_collection_is_shared_with_that_org(al
     from collections_app.models import DataCollection
 
     collection = DataCollection.objects.create(
-        name="Support", user=alice, org_id=alice.org_id, author_email=alice.email
+        name="Support", user=alice, org_id=org_id_of(alice), author_email=alice.email
     )
     dataset = make_dataset(alice_api, data_collection_id=collection.pk)
 
     run = body(dataset_run(alice_api, dataset["id"], is_blocking=True))
 
-    assert run["org_id"] == alice.org_id
+    assert run["org_id"] == org_id_of(alice)
     assert run["data_collection"] == "Support"
     assert get_run(bob_api, run["id"]).status_code == 200
 
@@ -155,12 +156,12 @@ def test_running_someone_elses_shared_dataset_shares_the_run_with_my_org(alice_a
     from datasets.models import Dataset
 
     dataset = make_dataset(alice_api)
-    Dataset.objects.filter(pk=dataset["id"]).update(org_id=bob.org_id)
+    Dataset.objects.filter(pk=dataset["id"]).update(org_id=org_id_of(bob))
 
     run = body(dataset_run(bob_api, dataset["id"], is_blocking=True))
 
     assert run["user"] == "bob@acme.test"
-    assert run["org_id"] == bob.org_id
+    assert run["org_id"] == org_id_of(bob)
 
 
 def test_private_run_of_my_own_dataset_is_private(alice_api):

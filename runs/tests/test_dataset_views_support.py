@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.ownership import org_id_of
 from datasets.tests.helpers import body
 from runs.models import Run
 from runs.selectors import dataset_evaluations, dataset_run_summaries
@@ -14,7 +15,7 @@ def test_dataset_lists_only_the_runs_the_caller_can_see(alice_api, alice, bob, c
     dataset = make_dataset(alice_api)
     private = body(dataset_run(alice_api, dataset["id"], is_blocking=True))
     shared = body(dataset_run(alice_api, dataset["id"], is_blocking=True))
-    Run.objects.filter(pk=shared["id"]).update(org_id=alice.org_id)
+    Run.objects.filter(pk=shared["id"]).update(org_id=org_id_of(alice))
 
     assert [summary["id"] for summary in dataset_run_summaries(alice, dataset["id"])] == [shared["id"], private["id"]]
     assert [summary["id"] for summary in dataset_run_summaries(bob, dataset["id"])] == [shared["id"]]

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.factories import MembershipFactory, UserFactory
 from accounts.models import Membership
+from accounts.ownership import org_id_of
 from collections_app.models import DataCollection
 from conftest import client_for
 from datasets.tests.helpers import body
@@ -40,13 +41,13 @@ def test_member_of_same_org_gets_404_for_a_private_run(alice_api, bob_api):
 
 def test_member_of_the_org_sees_a_shared_run(alice_api, bob_api, alice):
     run = alice_custom_run(alice_api)
-    share(run, alice.org_id)
+    share(run, org_id_of(alice))
     assert body(get_run(bob_api, run["id"]))["alias"] == run["alias"]
 
 
 def test_member_of_another_org_gets_404(alice_api, carol_api, alice):
     run = alice_custom_run(alice_api)
-    share(run, alice.org_id)
+    share(run, org_id_of(alice))
     assert get_run(carol_api, run["id"]).status_code == 404
 
 
@@ -82,48 +83,50 @@ def test_renaming_to_an_alias_already_used_is_400(alice_api):
 def test_owner_shares_and_unshares_a_custom_run(alice_api, alice):
     run = alice_custom_run(alice_api)
     url = f"/api/v1/runs/{run['id']}"
-    assert body(alice_api.put(url, {"org_id": alice.org_id}, format="json"))["org_id"] == alice.org_id
+    assert body(alice_api.put(url, {"org_id": org_id_of(alice)}, format="json"))["org_id"] == org_id_of(alice)
     assert body(alice_api.put(url, {"org_id": None}, format="json"))["org_id"] is None
 
 
 def test_sharing_with_someone_elses_org_is_400(alice_api, carol):
     run = alice_custom_run(alice_api)
-    assert alice_api.put(f"/api/v1/runs/{run['id']}", {"org_id": carol.org_id}, format="json").status_code == 400
+    assert alice_api.put(f"/api/v1/runs/{run['id']}", {"org_id": org_id_of(carol)}, format="json").status_code == 400
 
 
 def test_org_member_may_rename_but_not_unshare(alice_api, bob_api, alice):
     run = alice_custom_run(alice_api)
-    share(run, alice.org_id)
+    share(run, org_id_of(alice))
     url = f"/api/v1/runs/{run['id']}"
     assert bob_api.put(url, {"alias": "bob named it"}, format="json").status_code == 200
     assert bob_api.put(url, {"org_id": None}, format="json").status_code == 403
-    assert bob_api.put(url, {"org_id": alice.org_id}, format="json").status_code == 200
+    assert bob_api.put(url, {"org_id": org_id_of(alice)}, format="json").status_code == 200
 
 
 def test_org_only_run_cannot_be_unshared(alice_api, bob_api, alice):
     run = alice_custom_run(alice_api)
-    Run.objects.filter(pk=run["id"]).update(user=None, org_id=alice.org_id)
+    Run.objects.filter(pk=run["id"]).update(user=None, org_id=org_id_of(alice))
     assert bob_api.put(f"/api/v1/runs/{run['id']}", {"org_id": None}, format="json").status_code == 403
 
 
 def test_dataset_run_sharing_cannot_change_through_the_run(alice_api, alice):
     run = body(dataset_run(alice_api, make_dataset(alice_api)["id"], is_blocking=True))
-    response = alice_api.put(f"/api/v1/runs/{run['id']}", {"org_id": alice.org_id}, format="json")
+    response = alice_api.put(f"/api/v1/runs/{run['id']}", {"org_id": org_id_of(alice)}, format="json")
     assert response.status_code == 400
 
 
 def test_moving_into_an_org_shared_collection_shares_the_run(alice_api, alice):
-    collection = DataCollection.objects.create(name="Team", user=alice, org_id=alice.org_id, author_email=alice.email)
+    collection = DataCollection.objects.create(
+        name="Team", user=alice, org_id=org_id_of(alice), author_email=alice.email
+    )
     run = alice_custom_run(alice_api)
     response = alice_api.put(f"/api/v1/runs/{run['id']}", {"data_collection_id": collection.pk}, format="json")
-    assert body(response)["org_id"] == alice.org_id
+    assert body(response)["org_id"] == org_id_of(alice)
     assert body(response)["data_collection"] == "Team"
 
 
 def test_private_collection_with_an_org_id_in_the_same_request_is_400(alice_api, alice):
     collection = DataCollection.objects.create(name="Mine", user=alice, author_email=alice.email)
     run = alice_custom_run(alice_api)
-    changes = {"data_collection_id": collection.pk, "org_id": alice.org_id}
+    changes = {"data_collection_id": collection.pk, "org_id": org_id_of(alice)}
     assert alice_api.put(f"/api/v1/runs/{run['id']}", changes, format="json").status_code == 400
 
 
@@ -145,7 +148,7 @@ def test_owner_deletes_a_run_with_its_evaluations_and_rows(alice_api):
 
 def test_org_member_who_can_see_a_shared_run_gets_403_on_delete(alice_api, bob_api, alice):
     run = alice_custom_run(alice_api)
-    share(run, alice.org_id)
+    share(run, org_id_of(alice))
     assert bob_api.delete(f"/api/v1/runs/{run['id']}").status_code == 403
 
 
@@ -156,14 +159,14 @@ def test_outsider_gets_404_on_delete(alice_api, carol_api):
 
 def test_org_only_run_is_deleted_by_an_org_admin_only(alice_api, bob_api, alice):
     run = alice_custom_run(alice_api)
-    Run.objects.filter(pk=run["id"]).update(user=None, org_id=alice.org_id)
+    Run.objects.filter(pk=run["id"]).update(user=None, org_id=org_id_of(alice))
     assert bob_api.delete(f"/api/v1/runs/{run['id']}").status_code == 403
     assert alice_api.delete(f"/api/v1/runs/{run['id']}").status_code == 204
 
 
 def test_admin_of_another_org_cannot_delete_an_org_only_run(alice_api, alice, globex):
     run = alice_custom_run(alice_api)
-    Run.objects.filter(pk=run["id"]).update(user=None, org_id=alice.org_id)
+    Run.objects.filter(pk=run["id"]).update(user=None, org_id=org_id_of(alice))
     outsider = UserFactory(email="admin@globex.test")
     MembershipFactory(user=outsider, org=globex, role=Membership.Role.ADMIN)
     assert client_for(outsider).delete(f"/api/v1/runs/{run['id']}").status_code == 404

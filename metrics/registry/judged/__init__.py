@@ -1,4 +1,4 @@
-"""LLM-judged metrics (spec section 5.3), one module per family; each description names the recipe it follows."""
+"""LLM-judged metrics, one module per family; each description names the recipe it follows."""
 
 from . import content, general, leaks, rag, safety, sampled, security
 

@@ -7,11 +7,9 @@ score never depends on a number the judge makes up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from ..base import Score
+from ..base import JSON, Args, Score
 from .common import closed_object, summary_of
 from .contract import Judge
 
@@ -60,7 +58,7 @@ class Classifier:
         )
 
     @property
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, JSON]:
         return closed_object(
             label={"type": "string", "enum": [label.name for label in self.labels]},
             reason={"type": "string"},
@@ -71,11 +69,13 @@ class Classifier:
     def score_of(self, name: str) -> float:
         return next(label.score for label in self.labels if label.name == name)
 
-    async def classify(self, judge: Judge, data: Mapping[str, Any]) -> dict:
+    async def classify(self, judge: Judge, data: Args) -> dict[str, JSON]:
         return await judge.ask(step=self.step, instructions=self.instructions, data=data, schema=self.schema)
 
 
-def labelled_score(classifier: Classifier, reply: dict, subject: str, metadata: dict | None = None) -> Score:
+def labelled_score(
+    classifier: Classifier, reply: dict[str, JSON], subject: str, metadata: dict[str, JSON] | None = None
+) -> Score:
     label = reply["label"]
     verdict = "nothing found" if label == "none" else label.replace("_", " ")
     return Score(

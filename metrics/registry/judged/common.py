@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from ..base import Arg, MetricInputError, MetricSpec
+from ..base import JSON, NO_DEFAULT, Arg, Args, MetricInputError, MetricSpec, Record
 from .contract import JudgedScorer
 
 GENERAL, RAG, CONTENT, SAFETY, SECURITY = "General", "RAG", "Content generation", "Safety", "Security"
@@ -43,22 +42,22 @@ def judged_spec(
     )
 
 
-def idk_weight_problem(value) -> str | None:
+def idk_weight_problem(value: float) -> str | None:
     return None if value <= 1 else f"must be between 0 and 1, got {value}"
 
 
-def max_statements(default=None) -> Arg:
-    extra = {} if default is None else {"default": default}
-    return Arg("max_n_statements", "integer", minimum=1, description="Cap on the statements judged.", **extra)
+def max_statements(default: int | None = None) -> Arg:
+    value = NO_DEFAULT if default is None else default
+    return Arg("max_n_statements", "integer", default=value, minimum=1, description="Cap on the statements judged.")
 
 
-def max_claims(default=None) -> Arg:
-    extra = {} if default is None else {"default": default}
-    return Arg("max_n_claims", "integer", minimum=1, description="Cap on the claims judged.", **extra)
+def max_claims(default: int | None = None) -> Arg:
+    value = NO_DEFAULT if default is None else default
+    return Arg("max_n_claims", "integer", default=value, minimum=1, description="Cap on the claims judged.")
 
 
 def context_chunks(text: str) -> list[str]:
-    """`context` is a string or a JSON-encoded list of strings (spec 5.3); a list gives one chunk per item."""
+    """`context` is a string or a JSON-encoded list of strings; a list gives one chunk per item."""
     stripped = text.strip()
     if stripped.startswith("["):
         try:
@@ -70,13 +69,13 @@ def context_chunks(text: str) -> list[str]:
     return [text]
 
 
-def optional_text(record: Mapping[str, str | None], field_name: str) -> str | None:
+def optional_text(record: Record, field_name: str) -> str | None:
     """The field's text, or None when it is missing or blank."""
     text = record.get(field_name)
     return text if text and text.strip() else None
 
 
-def required_text(record: Mapping[str, str | None], field_name: str, shortname: str) -> str:
+def required_text(record: Record, field_name: str, shortname: str) -> str:
     text = record.get(field_name)
     if text is None:
         raise MetricInputError(f"{field_name} is required by {shortname} but is missing")
@@ -85,22 +84,23 @@ def required_text(record: Mapping[str, str | None], field_name: str, shortname: 
     return text
 
 
-def present(record: Mapping[str, str | None], *fields: str) -> dict[str, str]:
+def present(record: Record, *fields: str) -> dict[str, str]:
     """The named fields of the record that hold some text, for a judge's `data`."""
     return {name: text for name in fields if (text := optional_text(record, name)) is not None}
 
 
-def record_data(record: Mapping[str, str | None], fields: tuple[str, ...]) -> dict[str, Any]:
+def record_data(record: Record, fields: tuple[str, ...]) -> dict[str, Any]:
     """The named record fields for a judge's `data`; `context` goes as its list of chunks."""
-    return {name: context_chunks(record[name]) if name == "context" else record[name] for name in fields}
+    # The fields are the metric's inputs, so not None: a row missing one is refused before it is scored.
+    return {name: context_chunks(cast(str, record[name])) if name == "context" else record[name] for name in fields}
 
 
-def closed_object(**properties: dict) -> dict:
+def closed_object(**properties: dict[str, JSON]) -> dict[str, JSON]:
     """A JSON-schema object in the strict subset: every property required, nothing else allowed."""
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
-def object_list(**properties: dict) -> dict:
+def object_list(**properties: dict[str, JSON]) -> dict[str, JSON]:
     """A JSON-schema array of closed objects with these properties."""
     return {"type": "array", "items": closed_object(**properties)}
 
@@ -115,7 +115,7 @@ def clip(text: str, limit: int = REASON_CHARS, *, strip_cut: bool = True) -> str
     return (cut.rstrip() if strip_cut else cut) + "…"
 
 
-def summary_of(reply: Mapping[str, Any]) -> str:
+def summary_of(reply: Args) -> str:
     """The judge's one-sentence summary of a whole reply (its `reason`), as an explanation quotes it."""
     # Summaries were first quoted with the space a cut may end on; keeping it keeps their explanations as they were.
     return clip(reply["reason"], SUMMARY_CHARS, strip_cut=False)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ..base import Arg, MetricInputError, Score
+from ..base import JSON, Arg, Args, MetricInputError, Record, Score
 from .common import CONTENT, closed_object, judged_spec, max_claims, object_list, present
 from .contract import Judge
 from .decompose import YES_NO, claims_against, extract, share_score, verify
@@ -23,7 +20,7 @@ CONTENT_FAITHFULNESS = claims_against(
 # Format alignment
 
 
-async def format_instructions(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> list[str]:
+async def format_instructions(record: Record, args: Args, judge: Judge) -> list[str]:
     """The instructions argument when it holds any; else the format instructions found in the prompt and input."""
     given = [item.strip() for item in args.get("instructions") or [] if item.strip()]
     if given:
@@ -48,7 +45,7 @@ async def format_instructions(record: Mapping[str, str | None], args: Mapping[st
     )
 
 
-async def format_alignment(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def format_alignment(record: Record, args: Args, judge: Judge) -> Score:
     instructions = await format_instructions(record, args, judge)
     verdicts = await verify(
         judge,
@@ -76,14 +73,14 @@ async def format_alignment(record: Mapping[str, str | None], args: Mapping[str, 
 # Format consistency
 
 
-def distinct_aspects(reply: dict) -> str | None:
+def distinct_aspects(reply: dict[str, JSON]) -> str | None:
     names = [" ".join(item["aspect"].lower().split()) for item in reply["aspects"]]
     if len(set(names)) != len(names):
         return "each format aspect must be listed once"
     return None
 
 
-async def format_consistency(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def format_consistency(record: Record, args: Args, judge: Judge) -> Score:
     reply = await judge.ask(
         step="judge_format_consistency",
         instructions=(

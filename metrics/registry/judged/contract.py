@@ -9,13 +9,13 @@ and never catches JudgeError: a failed judge call fails the evaluation with the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from ..base import MetricInputError, Score
+from ..base import JSON, Args, MetricInputError, Record, Score
 
-ReplyCheck = Callable[[dict], str | None]
-JudgedScorer = Callable[[Mapping[str, str | None], Mapping[str, Any], "Judge"], Awaitable[Score]]
+ReplyCheck = Callable[[dict[str, JSON]], str | None]
+JudgedScorer = Callable[[Record, Args, "Judge"], Awaitable[Score]]
 
 
 class JudgeError(MetricInputError):
@@ -31,12 +31,12 @@ class Judge(Protocol):
         *,
         step: str,
         instructions: str,
-        data: Mapping[str, Any],
-        schema: dict,
+        data: Args,
+        schema: dict[str, JSON],
         check: ReplyCheck | None = None,
         sample: bool = False,
         respond: bool = False,
-    ) -> dict:
+    ) -> dict[str, JSON]:
         """One structured judge call; returns the reply object, already validated against `schema`.
 
         - `step`: a short snake_case name of the recipe step ("extract_claims"); names the schema and the

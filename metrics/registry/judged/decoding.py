@@ -14,8 +14,11 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
+
+from ..base import JSON
 
 MAX_EXAMPLES = 5  # examples quoted per kind of finding
 MAX_SEGMENTS = 20  # decoded segments reported
@@ -50,7 +53,7 @@ _KIND_OF = {
 }
 
 
-def _char_class(ranges) -> str:
+def _char_class(ranges: Iterable[tuple[int, int]]) -> str:
     return "".join(chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in ranges)
 
 
@@ -102,8 +105,8 @@ CONCEALING_KINDS = frozenset({"hidden_text", "split_words", "mixed_script_words"
 class Inspection:
     """What the deterministic passes found in one text, and the text as a reader would take it."""
 
-    findings: list[dict] = field(default_factory=list)
-    decoded: list[dict] = field(default_factory=list)
+    findings: list[dict[str, JSON]] = field(default_factory=list)
+    decoded: list[dict[str, JSON]] = field(default_factory=list)
     hidden_text: list[str] = field(default_factory=list)
     normalized: str = ""
     # The normalized text differs because of a finding; typographic compatibility forms alone (a no-break space,
@@ -120,7 +123,7 @@ class Inspection:
         """
         return any(finding["kind"] in CONCEALING_KINDS for finding in self.findings)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, JSON]:
         return {
             "findings": self.findings,
             "decoded_segments": self.decoded,
@@ -131,7 +134,7 @@ class Inspection:
 
 
 def inspect(text: str) -> Inspection:
-    findings: list[dict] = []
+    findings: list[dict[str, JSON]] = []
     hidden = _hidden_text(text)
     counts = Counter(text)
     findings += _invisible_findings(counts)
@@ -150,8 +153,8 @@ def inspect(text: str) -> Inspection:
     normalized, folded = _fold_lookalikes(normalized)
     for kind, words in folded.items():
         findings.append(_finding(kind, sum(words.values()), [f"{word} -> {latin}" for word, latin in words]))
-    decoded: list[dict] = []
-    per_encoding: Counter = Counter()
+    decoded: list[dict[str, JSON]] = []
+    per_encoding: Counter[str] = Counter()
     _decode_segments(normalized, NESTING, decoded, per_encoding)
     findings += [_finding(f"{encoding}_segments", count, []) for encoding, count in per_encoding.items()]
     return Inspection(
@@ -163,12 +166,12 @@ def inspect(text: str) -> Inspection:
     )
 
 
-def _finding(kind: str, count: int, examples: list[str]) -> dict:
+def _finding(kind: str, count: int, examples: list[str]) -> dict[str, JSON]:
     return {"kind": kind, "count": count, "examples": [_clip(item, MAX_SNIPPET) for item in examples[:MAX_EXAMPLES]]}
 
 
-def _invisible_findings(counts: Counter) -> list[dict]:
-    per_kind: dict[str, Counter] = {}
+def _invisible_findings(counts: Counter[str]) -> list[dict[str, JSON]]:
+    per_kind: dict[str, Counter[str]] = {}
     for char, count in counts.items():
         kind = _KIND_OF.get(char)
         if kind:
@@ -182,6 +185,7 @@ def _invisible_findings(counts: Counter) -> list[dict]:
 def _hidden_text(text: str) -> list[str]:
     """Text spelled out in Unicode tag characters or in runs of variation selectors (one byte per selector)."""
     hidden = []
+    spelled: str | None
     for run in TAG_RUN.finditer(text):
         if run.start() > 0 and text[run.start() - 1] == "\U0001f3f4" and FLAG_TAGS.fullmatch(run.group()):
             continue  # the tag sequence of a subdivision flag such as England's
@@ -196,9 +200,9 @@ def _hidden_text(text: str) -> list[str]:
     return hidden
 
 
-def _styled_letters(counts: Counter) -> Counter:
+def _styled_letters(counts: Counter[str]) -> Counter[str]:
     """Fullwidth, mathematical, circled and similar forms that compatibility normalization turns into ASCII."""
-    styled = Counter()
+    styled: Counter[str] = Counter()
     for char, count in counts.items():
         if char.isascii() or char in _KIND_OF:
             continue
@@ -208,14 +212,14 @@ def _styled_letters(counts: Counter) -> Counter:
     return styled
 
 
-def _fold_lookalikes(text: str) -> tuple[str, defaultdict[str, Counter]]:
+def _fold_lookalikes(text: str) -> tuple[str, defaultdict[str, Counter[tuple[str, str]]]]:
     """Read Cyrillic and Greek look-alikes as Latin inside Latin words, and whole words of them in Latin text.
 
     Returns the folded text and, per kind, a count per (word, folded word): "mixed_script_words" mix both
     scripts in one word (no ordinary use); "lookalike_words" are wholly Cyrillic or Greek words that read as
     Latin ones, which a quoted foreign word can also be.
     """
-    folded: defaultdict[str, Counter] = defaultdict(Counter)
+    folded: defaultdict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     if not LOOKALIKE.search(text):
         return text, folded
     letters = [char for char in text[:100_000] if char.isalpha()]
@@ -225,7 +229,7 @@ def _fold_lookalikes(text: str) -> tuple[str, defaultdict[str, Counter]]:
 
     seen: dict[str, str] = {}  # word -> how it reads; hostile text repeats its words
 
-    def fold(match: re.Match) -> str:
+    def fold(match: re.Match[str]) -> str:
         word = match.group()
         if word in seen:
             latin = seen[word]
@@ -245,7 +249,7 @@ def _disguises(word: str, mostly_latin: bool) -> bool:
     return mostly_latin and all(char in _LOOKALIKE_CHARS for char in word if char.isalpha())
 
 
-def _decode_segments(text: str, depth: int, found: list[dict], per_encoding: Counter) -> None:
+def _decode_segments(text: str, depth: int, found: list[dict[str, JSON]], per_encoding: Counter[str]) -> None:
     """Append the first MAX_SEGMENTS decodable segments to `found` (each decoded text inspected again while
     `depth` allows) and count every one per encoding."""
     for encoding, marker, pattern, decode in DECODERS:

@@ -7,11 +7,10 @@ passes. Items travel in `data`, never in the instructions, which only name the d
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
-from ..base import Score
+from ..base import JSON, Args, Record, Score
 from .common import clip, closed_object, object_list, record_data
 from .contract import Judge, ReplyCheck
 
@@ -24,7 +23,7 @@ VERDICT_RULES = (
 )
 
 
-def string_list(description: str) -> dict:
+def string_list(description: str) -> dict[str, JSON]:
     return {"type": "array", "items": {"type": "string"}, "description": description}
 
 
@@ -51,7 +50,7 @@ async def extract(
     step: str,
     key: str,
     instructions: str,
-    data: Mapping[str, Any],
+    data: Args,
     cap: int | None = None,
 ) -> list[str]:
     """The items the judge lists under `key`, blanks dropped, truncated to `cap` when the judge lists more."""
@@ -67,7 +66,7 @@ async def extract(
     return items if cap is None else items[:cap]
 
 
-def verdicts_schema(verdicts: Collection[str]) -> dict:
+def verdicts_schema(verdicts: Collection[str]) -> dict[str, JSON]:
     # The reason comes before the verdict so that the judge reasons first, then decides.
     return closed_object(
         verdicts=object_list(
@@ -79,7 +78,7 @@ def verdicts_schema(verdicts: Collection[str]) -> dict:
 
 
 def one_verdict_per_item(count: int) -> ReplyCheck:
-    def check(reply: dict) -> str | None:
+    def check(reply: dict[str, JSON]) -> str | None:
         indexes = [verdict["index"] for verdict in reply["verdicts"]]
         if len(indexes) != count:
             return f"there are {len(indexes)} verdicts for {count} items; give exactly one verdict per item"
@@ -94,14 +93,14 @@ async def verify(
     judge: Judge,
     *,
     step: str,
-    items: list[str] | list[dict],
+    items: list[str] | list[dict[str, JSON]],
     key: str,
     item_key: str,
     instructions: str,
-    data: Mapping[str, Any],
+    data: Args,
     verdicts: Collection[str] = YES_NO,
     sample: bool = False,
-) -> list[dict]:
+) -> list[dict[str, JSON]]:
     """One verdict per item, in order: each item comes back as {item_key: ..., "verdict": ..., "reason": ...}.
 
     Items are strings (sent as {"index", item_key}) or objects (sent with an "index" added); no item, no call.
@@ -125,14 +124,14 @@ async def verify(
 
 
 def share_score(
-    items: list[dict],
+    items: list[dict[str, JSON]],
     *,
     key: str,
     passes: Collection[str],
     what: str,
     empty_result: float,
     empty_explanation: str,
-    metadata: Mapping[str, Any] | None = None,
+    metadata: Args | None = None,
 ) -> Score:
     """100 x the share of items whose verdict is in `passes`; `empty_result` when there is no item to judge.
 
@@ -169,7 +168,7 @@ class DecomposeThenVerify:
     passes: Collection[str] = ("yes",)
     verdicts: Collection[str] = YES_NO
 
-    async def __call__(self, record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+    async def __call__(self, record: Record, args: Args, judge: Judge) -> Score:
         items = await extract(
             judge,
             step=self.extract_step,

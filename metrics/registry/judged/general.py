@@ -4,10 +4,9 @@ faithfulness (ids 24-26, 28). Factfulness and content consistency, which sample 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable
 
-from ..base import Arg, Score
+from ..base import JSON, Arg, Args, Record, Score, field_text
 from .common import GENERAL, closed_object, judged_spec, max_claims, max_statements, object_list, present
 from .contract import Judge
 from .decompose import (
@@ -24,10 +23,10 @@ from .decompose import (
 # Answer correctness
 
 
-async def answer_correctness(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def answer_correctness(record: Record, args: Args, judge: Judge) -> Score:
     question = present(record, "input")  # lets the judge read a terse answer ("1879") as the statement it makes
 
-    def statements(step: str, field: str):
+    def statements(step: str, field: str) -> Awaitable[list[str]]:
         return extract(
             judge,
             step=step,
@@ -37,7 +36,7 @@ async def answer_correctness(record: Mapping[str, str | None], args: Mapping[str
             cap=args.get("max_n_statements"),
         )
 
-    def checked(step: str, items: list[str], instructions: str, against: str):
+    def checked(step: str, items: list[str], instructions: str, against: str) -> Awaitable[list[dict[str, JSON]]]:
         return verify(
             judge,
             step=step,
@@ -161,7 +160,7 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-def literal_matches(entities: list[dict], source: str) -> list[dict]:
+def literal_matches(entities: list[dict[str, JSON]], source: str) -> list[dict[str, JSON]]:
     """The exact mode: an entity matches when its text occurs verbatim (case included) in the source."""
     haystack = normalized(source)
     matched = []
@@ -172,7 +171,7 @@ def literal_matches(entities: list[dict], source: str) -> list[dict]:
     return matched
 
 
-async def entity_faithfulness(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def entity_faithfulness(record: Record, args: Args, judge: Judge) -> Score:
     mode = args["match_mode"]
     reply = await judge.ask(
         step="extract_entities",
@@ -196,7 +195,7 @@ async def entity_faithfulness(record: Mapping[str, str | None], args: Mapping[st
             seen.add((entity["entity"], entity["type"]))
             entities.append(entity)
     if mode == "exact":
-        matched = literal_matches(entities, record["input"])
+        matched = literal_matches(entities, field_text(record, "input"))
     else:
         matched = await verify(
             judge,

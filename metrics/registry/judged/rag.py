@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ..base import Arg, MetricInputError, Score
+from ..base import Arg, Args, MetricInputError, Record, Score, field_text
 from .common import RAG, context_chunks, judged_spec, max_claims, max_statements, present
 from .contract import Judge
 from .decompose import DecomposeThenVerify, claims_against, statements_of, verify
@@ -43,8 +40,8 @@ def average_precision(useful: list[bool]) -> float:
     return total / hits if hits else 0.0
 
 
-async def context_ranking_precision(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
-    chunks = context_chunks(record["context"])
+async def context_ranking_precision(record: Record, args: Args, judge: Judge) -> Score:
+    chunks = context_chunks(field_text(record, "context"))
     ranks = args.get("ranks")
     if ranks is None:
         ranks = list(range(1, len(chunks) + 1))

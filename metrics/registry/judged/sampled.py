@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from ..base import Arg, MetricInputError, Score
+from ..base import JSON, Arg, Args, MetricInputError, Record, Score
 from .common import GENERAL, closed_object, idk_weight_problem, judged_spec, present
 from .contract import Judge
 from .decompose import claims_of, extract, verify
@@ -22,7 +22,7 @@ async def output_claims(judge: Judge, output: str) -> list[str]:
     )
 
 
-def per_claim(claims: list[str], runs: list[list[dict]]) -> list[dict]:
+def per_claim(claims: list[str], runs: list[list[dict[str, JSON]]]) -> list[dict[str, JSON]]:
     """Each claim with its verdicts and reasons across the runs, in run order."""
     return [
         {
@@ -40,9 +40,9 @@ def per_claim(claims: list[str], runs: list[list[dict]]) -> list[dict]:
 TRUTH_VERDICTS = ("true", "false", "idk")
 
 
-async def factfulness(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def factfulness(record: Record, args: Args, judge: Judge) -> Score:
     n_runs, weight = args["n_runs"], args["idk_penalty_weight"]
-    claims = await output_claims(judge, record["output"])
+    claims = await output_claims(judge, cast(str, record["output"]))  # an input: a row without it is refused
     if not claims:
         return Score(
             result=100.0,
@@ -106,26 +106,32 @@ async def rerun(judge: Judge, task: Mapping[str, str], number: int) -> str:
         schema=closed_object(answer={"type": "string", "description": "The reply, and nothing else."}),
         respond=True,
     )
-    return reply["answer"]
+    answer: str = reply["answer"]  # the schema makes it a string
+    return answer
 
 
-async def content_consistency(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def content_consistency(record: Record, args: Args, judge: Judge) -> Score:
     task = present(record, "prompt", "input")
     if not task:
         raise MetricInputError("content_consist needs a prompt or an input to rerun, and the record has neither")
-    n_reruns, output = args["n_reruns"], record["output"]
+    n_reruns, output = args["n_reruns"], cast(str, record["output"])  # an input: a row without it is refused
     if args["exact_output_match"]:
         answers = await asyncio.gather(*(rerun(judge, task, number) for number in range(1, n_reruns + 1)))
-        reruns = [{"answer": answer, "matches": answer.strip() == output.strip()} for answer in answers]
+        reruns: list[dict[str, Any]] = [
+            {"answer": answer, "matches": answer.strip() == output.strip()} for answer in answers
+        ]
         same = sum(item["matches"] for item in reruns)
         return Score(
             result=100 * same / n_reruns,
             explanation=f"{same} of {n_reruns} reruns reproduce the output verbatim.",
             metadata={"reruns": reruns},
         )
-    claims, *answers = await asyncio.gather(
+    claims: list[str]
+    # The claims, then one answer per rerun: gather's result type cannot tell the first item from the rest.
+    gathered: list[Any] = await asyncio.gather(
         output_claims(judge, output), *(rerun(judge, task, number) for number in range(1, n_reruns + 1))
     )
+    claims, *answers = gathered
     if not claims:
         return Score(
             result=100.0,

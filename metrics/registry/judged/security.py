@@ -7,10 +7,7 @@ system or personal data in a reply (ids 45, 47) are in `leaks`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ..base import Arg, MetricInputError, Score
+from ..base import Arg, Args, MetricInputError, Record, Score
 from . import decoding
 from .classify import Classifier, attack, labelled_score, none, suspicious
 from .common import FIELDS_TO_EVALUATE, SECURITY, context_chunks, judged_spec, required_text
@@ -20,7 +17,7 @@ from .contract import Judge, JudgedScorer
 def input_attack(classifier: Classifier, shortname: str) -> JudgedScorer:
     """The scorer of an attack metric: the record's input, which must hold text, classified by `classifier`."""
 
-    async def score(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+    async def score(record: Record, args: Args, judge: Judge) -> Score:
         text = required_text(record, "input", shortname)
         return labelled_score(classifier, await classifier.classify(judge, {"input": text}), "Input")
 
@@ -78,7 +75,7 @@ spaced-out letters; look for those yourself.""",
 CONCEALED_CEILING = 50.0
 
 
-async def score_ev_obf(record: Mapping[str, str | None], args: Mapping[str, Any], judge: Judge) -> Score:
+async def score_ev_obf(record: Record, args: Args, judge: Judge) -> Score:
     field_name = args.get("field_to_evaluate", "input")
     text = record.get(field_name)
     if text is None:

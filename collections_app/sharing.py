@@ -1,62 +1,20 @@
-"""Sharing rules and cascades shared by datasets and collections (spec 1.2, 3.4, 3.7).
+"""The sharing cascades, where collections, datasets and runs meet.
 
-The checks run before anything is written. The cascades only write: the services call them inside their own
-transaction.atomic(), after every check has passed, so a rejected request changes nothing. A cascade that reads the
-rows it then writes locks them as it reads (after the service locked the collection, see aegis.locks), so a row
-that joins or leaves the collection meanwhile cannot slip between the read and the write.
+The checks (accounts.ownership and the services) run before anything is written. The cascades only write: the
+services call them inside their own transaction.atomic(), after every check has passed, so a rejected request changes
+nothing. A cascade that reads the rows it then writes locks them as it reads (after the service locked the
+collection, see aegis.locks), so a row that joins or leaves the collection meanwhile cannot slip between the read and
+the write.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
-from django.db import IntegrityError
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
-from accounts.models import Membership, User
-from aegis.exceptions import BusinessRuleError
 from collections_app.models import DataCollection
 from datasets.models import Dataset
 from runs.models import Run
-
-
-def check_org_id_change(*, user: User, row, org_id: int | None) -> None:
-    """Only the owner changes `org_id`; an org-only row keeps its org, and a member may only re-send it."""
-    if row.user_id is None:
-        if org_id != row.org_id:
-            raise PermissionDenied("An org-only object cannot be unshared or moved to another organization.")
-        return
-    if org_id == row.org_id:
-        return  # re-sending the current value changes nothing, so anyone who may edit may send it
-    if row.user_id != user.pk:
-        raise PermissionDenied("Only the owner may change org_id.")
-    if org_id is not None and org_id != user.org_id:
-        raise BusinessRuleError("org_id must be your own organization or null.", errors={"org_id": ["not your org"]})
-
-
-def check_delete_allowed(*, user: User, row, noun: str) -> None:
-    """The owner deletes; an org-only row is deleted by an admin of its org. Anyone else who can see it: 403."""
-    if row.user_id == user.pk:
-        return
-    is_org_only = row.user_id is None and row.org_id is not None
-    if is_org_only and Membership.objects.filter(user=user, org_id=row.org_id, role=Membership.Role.ADMIN).exists():
-        return
-    raise PermissionDenied(f"Only the {noun}'s owner (or an org admin, for an org-only {noun}) may delete it.")
-
-
-@contextmanager
-def names_stay_unique() -> Iterator[None]:
-    """A cascade that moves rows between accounts and organizations can collide with a name there: a 400."""
-    try:
-        yield
-    except IntegrityError as exc:
-        text = str(exc)
-        for constraint, noun in (("dataset_name_unique", "dataset"), ("collection_name_unique", "data collection")):
-            if constraint in text:
-                message = f"A {noun} with the same name already exists in the account or organization it would move to."
-                raise BusinessRuleError(message, errors={"name": [message]}) from None
-        raise
 
 
 def owner_runs_follow_datasets(dataset_ids: Iterable[int]) -> None:
@@ -77,9 +35,9 @@ def attach_datasets(*, collection: DataCollection, dataset_ids: list[int]) -> No
 def detach_datasets(*, collection: DataCollection, dataset_ids: list[int]) -> None:
     """The datasets leave the collection (their org_id stays); the owners' runs on them leave it too."""
     Dataset.objects.filter(pk__in=dataset_ids).update(data_collection=None, updated_at=timezone.now())
-    Run.objects.filter(dataset_id__in=dataset_ids, data_collection=collection, user_id=collection.user_id).update(
-        data_collection=None
-    )
+    # The owner's runs: for an org-only collection, the runs that have no owner either.
+    owner = Q(user__isnull=True) if collection.user_id is None else Q(user_id=collection.user_id)
+    Run.objects.filter(owner, dataset_id__in=dataset_ids, data_collection=collection).update(data_collection=None)
     owner_runs_follow_datasets(dataset_ids)
 
 
@@ -111,9 +69,14 @@ def unshare_collection(*, collection: DataCollection) -> None:
     owner_runs_follow_datasets(others_ids + own_ids)
 
 
-def _owner_runs(collection: DataCollection, dataset_ids: list[int]):
+def _owner_runs(collection: DataCollection, dataset_ids: list[int]) -> QuerySet[Run]:
     if collection.user_id is None:
         return Run.objects.none()  # an org-only collection has no owner whose runs could follow it
     return Run.objects.filter(user_id=collection.user_id).filter(
         Q(data_collection=collection) | Q(dataset_id__in=dataset_ids)
     )
+
+
+def forget_collection(*, collection: DataCollection) -> None:
+    """Before the collection is deleted: the runs filed in it stay, in no collection."""
+    Run.objects.filter(data_collection=collection).update(data_collection=None)
