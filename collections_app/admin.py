@@ -4,8 +4,9 @@ from django.db import transaction
 
 from aegis.admin_forms import ServiceForm, bound_to_request
 from collections_app.models import DataCollection
-from collections_app.services import collection_add_org_datasets, collection_create_org_only, collection_update
+from collections_app.services import collection_create_org_only
 from datasets.models import Dataset
+from workspace.collection_services import collection_add_org_datasets, collection_update
 
 
 class OrgOnlyCollectionAddForm(ServiceForm):

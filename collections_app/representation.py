@@ -1,6 +1,6 @@
 """The data collection's response shape (DataCollectionOut), built in one place.
 
-The collection comes from collections_app.selectors with its visible datasets and runs prefetched.
+The collection comes from workspace.collection_selectors with its visible datasets and runs prefetched.
 """
 
 from accounts.representation import user_ref

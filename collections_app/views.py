@@ -11,9 +11,9 @@ from aegis.routing import parse_object_id
 from aegis.schema import errors
 from aegis.views import APIView, validated
 from collections_app.representation import collection_object
-from collections_app.selectors import collection_get_visible, collection_list
 from collections_app.serializers import DataCollectionCreateInput, DataCollectionOut, DataCollectionUpdateInput
-from collections_app.services import collection_create, collection_delete, collection_update
+from workspace.collection_selectors import collection_get_visible, collection_list
+from workspace.collection_services import collection_create, collection_delete, collection_update
 
 
 class DataCollectionListCreateView(APIView):

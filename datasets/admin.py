@@ -6,7 +6,8 @@ from django.utils.html import format_html
 from accounts.models import Organization
 from aegis.admin_forms import ServiceForm, bound_to_request
 from datasets.models import Dataset, DatasetType, Record
-from datasets.services import dataset_create, dataset_update
+from datasets.services import dataset_create
+from workspace.dataset_services import dataset_update
 
 
 @admin.register(Record)

@@ -1,4 +1,7 @@
-"""Dataset writes. Every rule of creation lives here; the API view and the admin both call it."""
+"""Dataset writes. Every rule of creation lives here; the API view and the admin both call it.
+
+Update and delete reach the dataset's collection and runs: they live in workspace.dataset_services.
+"""
 
 import re
 from collections.abc import Callable
@@ -6,34 +9,23 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar, cast
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import Organization, User
-from accounts.ownership import (
-    check_delete_allowed,
-    check_org_id_change,
-    name_error,
-    names_stay_unique,
-    org_in_collection,
-)
-from aegis.db import constraint_violation
+from accounts.ownership import name_error, names_stay_unique
 from aegis.errors import BusinessRuleError, NotFound
 from aegis.jsonparts import decode_json_part
-from aegis.locks import KEY_SHARE, NO_KEY_UPDATE, UPDATE, lock_row
+from aegis.locks import lock_row
 from collections_app.models import DataCollection
-from collections_app.selectors import collection_for_dataset_update, collection_for_linking
-from collections_app.sharing import owner_runs_follow_datasets, share_collection
-from datasets.baselines import baseline_run_id_for
+from collections_app.selectors import collection_for_linking
 from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits, CsvUpload
 from datasets.ingest import write_records
 from datasets.jsonl_import import JsonlUpload
-from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
+from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType
 from datasets.tabular import ProblemLog
 from datasets.upload_formats import open_upload
 from datasets.xlsx_import import XlsxUpload
 from metrics.selection import normalize_selected_metrics
-from runs.services import detach_evaluations_from_records
 
 _T = TypeVar("_T")
 # What open_upload returns: the reader of one format (TabularUpload itself declares no rows(), encoding, delimiter).
@@ -73,9 +65,10 @@ def default_name(filename: str | None) -> str:
     return re.sub(r"\.(csv|tsv|xlsx|xlsm|jsonl|ndjson)$", "", base, flags=re.IGNORECASE)
 
 
-def _name_error(
+def dataset_name_error(
     *, name: str, user: User | None, org: Organization | int | None, exclude_id: int | None = None
 ) -> BusinessRuleError | None:
+    """The 400 a dataset of this name would get under that owner and org (the one name rule), or None."""
     org_id = org.pk if isinstance(org, Organization) else org
     owner_id = user.pk if user is not None else None
     return name_error(model=Dataset, name=name, owner_id=owner_id, org_id=org_id, exclude_id=exclude_id)
@@ -175,7 +168,7 @@ def dataset_upload(
     try:
         upload = open_dataset_file(file, column_mappings=mappings, delimiter=delimiter)
         final_name = (name or default_name(filename)).strip()
-        name_error = _name_error(name=final_name, user=user, org=org)
+        name_error = dataset_name_error(name=final_name, user=user, org=org)
         if name_error is not None:
             for _ in upload.rows():  # a problem in the file is reported before a name problem
                 pass
@@ -250,7 +243,7 @@ def dataset_dry_run(
             "ignored_columns": upload.ignored_columns,
         }
     final_name = (name or default_name(filename)).strip()
-    name_error = _name_error(name=final_name, user=user, org=org)
+    name_error = dataset_name_error(name=final_name, user=user, org=org)
     if name_error is not None:
         problems.add(str(name_error.detail), part="name")
     return {
@@ -295,108 +288,3 @@ def _store(dataset: Dataset, upload: Reader) -> Dataset:
         dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
         Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
     return dataset
-
-
-# Update and delete.
-
-
-def dataset_update(*, user: User, dataset: Dataset, changes: dict[str, Any]) -> Dataset:
-    """Apply the sent fields of PUT /datasets/{id}. `dataset` is already known to be visible to `user`.
-
-    Visible means owner or member of the org it is shared with, which is exactly who may edit it; only
-    `org_id` has a narrower rule. Every check runs before the single transaction that writes.
-    """
-    proprietary = dataset.dataset_type.is_proprietary
-    if "org_id" in changes:
-        check_org_id_change(user=user, row=dataset, org_id=changes["org_id"])
-        if proprietary and changes["org_id"] not in (None, dataset.org_id):
-            raise BusinessRuleError(
-                "A proprietary dataset cannot be shared with an organization.", errors={"org_id": ["proprietary"]}
-            )
-
-    collection = dataset.data_collection
-    if "data_collection_id" in changes:
-        collection = _collection_to_link(user=user, dataset=dataset, collection_id=changes["data_collection_id"])
-    org_id = _org_after_update(dataset=dataset, collection=collection, changes=changes)
-
-    name = changes["name"].strip() if "name" in changes else dataset.name
-    if "name" in changes or org_id != dataset.org_id:
-        name_error = _name_error(name=name, user=dataset.user, org=org_id, exclude_id=dataset.pk)
-        if name_error is not None:
-            raise name_error
-    if "selected_metrics" in changes:
-        dataset.selected_metrics = normalize_selected_metrics(changes["selected_metrics"])
-    if "column_mappings" in changes:
-        # Metadata only: the stored records were read with the mappings of the upload and are not re-read.
-        dataset.column_mappings = validate_column_mappings(changes["column_mappings"])
-    if "baseline_run_id" in changes:
-        dataset.baseline_run_id = baseline_run_id_for(user=user, dataset=dataset, run_id=changes["baseline_run_id"])
-
-    sharing_changed = org_id != dataset.org_id or collection != dataset.data_collection
-    # Sharing a dataset that sits in the caller's own private collection shares the whole collection with it.
-    shares_its_collection = (
-        org_id is not None
-        and org_id != dataset.org_id
-        and collection is not None
-        and collection.org_id is None
-        and collection.user_id == user.pk
-    )
-    # Only what changes is written: a concurrent cascade may have moved the dataset since it was read.
-    fields = ["name", "selected_metrics", "column_mappings", "baseline_run", "updated_at"]
-    fields += ["org"] if org_id != dataset.org_id else []
-    fields += ["data_collection"] if collection != dataset.data_collection else []
-    dataset.name = name
-    dataset.org_id = org_id
-    dataset.data_collection = collection
-    dataset.updated_at = timezone.now()
-    with names_stay_unique(Dataset, DataCollection), transaction.atomic():
-        if collection is not None and sharing_changed:
-            # The collection first, then the dataset: the order of every cascade (aegis.locks).
-            strength = UPDATE if shares_its_collection else KEY_SHARE
-            held = lock_row(DataCollection, collection.pk, strength=strength, fields=("org_id",))
-            if held is None:
-                message = f"Data collection {collection.pk} not found."
-                raise BusinessRuleError(message, errors={"data_collection_id": ["not found"]})
-            if held["org_id"] != collection.org_id:
-                message = "The data collection's sharing changed while this request ran; send it again."
-                raise BusinessRuleError(message, errors={"data_collection_id": ["changed"]})
-        if lock_row(Dataset, dataset.pk, strength=NO_KEY_UPDATE) is None:
-            raise NotFound(f"Dataset {dataset.pk} not found.")
-        dataset.save(update_fields=fields)
-        if shares_its_collection:
-            assert collection is not None and org_id is not None  # shares_its_collection checked both
-            share_collection(collection=collection, org_id=org_id)
-        if sharing_changed:
-            owner_runs_follow_datasets([dataset.pk])
-    return dataset
-
-
-def _collection_to_link(*, user: User, dataset: Dataset, collection_id: int | None) -> DataCollection | None:
-    if collection_id is None:
-        return None
-    if dataset.dataset_type.is_proprietary:
-        raise BusinessRuleError(
-            "A proprietary dataset cannot be put in a data collection.", errors={"data_collection_id": ["proprietary"]}
-        )
-    return collection_for_dataset_update(user=user, collection_id=collection_id)
-
-
-def _org_after_update(*, dataset: Dataset, collection: DataCollection | None, changes: dict[str, Any]) -> int | None:
-    collection_org_id = collection.org_id if collection is not None else None
-    return org_in_collection(row=dataset, collection_org_id=collection_org_id, changes=changes, noun="dataset")
-
-
-def dataset_delete(*, user: User, dataset: Dataset) -> None:
-    """Delete a dataset and its records. Runs on it are kept, with `dataset` null, and so are their evaluations."""
-    check_delete_allowed(user=user, row=dataset, noun="dataset")
-    still_referred = "The dataset could not be deleted: other data still refers to it."
-    with constraint_violation({}, otherwise=lambda: BusinessRuleError(still_referred)), transaction.atomic():
-        # Runs being created on the dataset hold it (runs.services): they finish, then their links are cut.
-        if lock_row(Dataset, dataset.pk, strength=UPDATE) is None:
-            raise NotFound(f"Dataset {dataset.pk} not found.")
-        detach_evaluations_from_records(Record.objects.filter(dataset_id=dataset.pk).values("id"))
-        # One DELETE statement: the ORM's cascade would load every record of a million-row dataset first.
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(Record._meta.db_table)
-            cursor.execute(f"DELETE FROM {table} WHERE dataset_id = %s", [dataset.pk])
-        dataset.delete()

@@ -33,10 +33,11 @@ from datasets.serializers import (
     DatasetUpdateInput,
     RecordOut,
 )
-from datasets.services import dataset_delete, dataset_dry_run, dataset_update, dataset_upload
+from datasets.services import dataset_dry_run, dataset_upload
 from datasets.version_views import VERSION
 from datasets.versions import dataset_as_of
 from runs.selectors import dataset_evaluations, dataset_run_summaries
+from workspace.dataset_services import dataset_delete, dataset_update
 
 PREFER = OpenApiParameter(
     "Prefer",

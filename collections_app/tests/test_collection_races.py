@@ -12,14 +12,13 @@ import pytest
 from django.db import connection
 
 from aegis.testing import requires_postgres
-from collections_app import services as collection_services
 from collections_app.models import DataCollection
 from conftest import client_for
-from datasets import services as dataset_services
 from datasets.models import Dataset
 from datasets.tests.helpers import body, create
 from runs.models import Run
 from runs.tests.helpers import custom_run
+from workspace import collection_services, dataset_services
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -16,7 +16,6 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.representation import user_ref
 from aegis.jsonstream import dumps
 from collections_app.representation import collection_dataset, collection_object
-from collections_app.selectors import collection_get_visible
 from datasets.models import Dataset
 from datasets.representation import dataset_summary
 from datasets.tests.helpers import body
@@ -26,6 +25,7 @@ from runs.models import Evaluation, Run
 from runs.representation import evaluate_output, run_object, run_progress, run_summary
 from runs.selectors import dataset_run_summaries, run_evaluations
 from runs.tests.helpers import custom_run, dataset_run, make_dataset
+from workspace.collection_selectors import collection_get_visible
 
 pytestmark = pytest.mark.django_db
 
