@@ -14,6 +14,7 @@ from django.db import connection
 from aegis.testing import requires_postgres
 from collections_app.models import DataCollection
 from conftest import client_for
+from datasets import services as upload_services
 from datasets.models import Dataset
 from datasets.tests.helpers import body, create
 from runs.models import Run
@@ -85,8 +86,8 @@ def assert_nothing_points_at_a_missing_collection() -> None:
 def test_a_delete_waits_for_an_upload_into_the_collection_then_detaches_it(alice, monkeypatch):
     uploader, deleter = client_for(alice), client_for(alice)
     collection_id = new_collection(uploader, "Doomed")
-    paused = Paused(dataset_services.write_records)
-    monkeypatch.setattr(dataset_services, "write_records", paused)
+    paused = Paused(upload_services.write_records)
+    monkeypatch.setattr(upload_services, "write_records", paused)
 
     upload = InThread(lambda: create(uploader, name="Filed", content=ROWS, data_collection_id=str(collection_id)))
     assert paused.reached.wait(20)  # the upload holds the collection, its records not yet written
