@@ -71,12 +71,26 @@ def _type_phrase(type_name: str) -> str:
     return " or ".join(TYPE_PHRASES.get(part, part) for part in type_name.split("|"))
 
 
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """Where a nested value holds inf or NaN (no JSON can store them), as `[0]["key"]`, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "the value"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key!r}]")
+        if found is not None:
+            return found
+    return None
+
+
 def _value_problem(arg, value: Any) -> str | None:
     """Why `value` is not acceptable for `arg`, or None when it is."""
     if not any(_is_type(value, part) for part in arg.type.split("|")):
         if isinstance(value, float) and not math.isfinite(value):
             return f"must be {_type_phrase(arg.type)}, got {value} (not a finite number)"
         return f"must be {_type_phrase(arg.type)}, got {json_type_name(value)}"
+    if isinstance(value, dict | list) and (where := _non_finite(value)) is not None:
+        return f"must hold only finite numbers, not inf or NaN (at {where})"
     if arg.choices is not None and not any(type(value) is type(choice) and value == choice for choice in arg.choices):
         allowed = ", ".join(repr(choice) for choice in arg.choices)
         return f"must be one of {allowed}, got {value!r}"

@@ -68,6 +68,12 @@ def test_valid_arguments_are_returned_as_a_plain_copy(shortname, args):
         ("factfulness", {"idk_penalty_weight": -0.1}, "argument 'idk_penalty_weight' must be at least 0"),
         ("numeric_match", {"tolerance": math.nan}, "argument 'tolerance' must be a number"),
         ("numeric_match", {"tolerance": math.inf}, "not a finite number"),
+        (
+            "json_schema_match",
+            {"schema": {"type": "string", "enum": [math.inf]}},
+            "argument 'schema' must hold only finite numbers, not inf or NaN (at ['enum'][0])",
+        ),
+        ("json_schema_match", {"schema": {"anyOf": [{"maximum": math.nan}]}}, "(at ['anyOf'][0]['maximum'])"),
         ("numeric_match", {"tolerance": False}, "argument 'tolerance' must be a number, got boolean"),
         ("numeric_match", {"tolerance": -1}, "argument 'tolerance' must be at least 0"),
         ("char_ct_match", {"min_count": -1}, "argument 'min_count' must be at least 0"),
