@@ -118,7 +118,8 @@ class _FilePart(io.RawIOBase):
         self._chunks = chunks
         self._head = head
         self._position = 0
-        self._pending = b""  # bytes past the head, taken from the stream and not yet read
+        self._pending = b""  # a chunk past the head, taken from the stream, read up to _offset
+        self._offset = 0
 
     def readable(self) -> bool:
         return True
@@ -153,17 +154,18 @@ class _FilePart(io.RawIOBase):
 
     def _read_on(self, size: int) -> bytes:
         if size < 0:
-            data = self._pending + b"".join(self._chunks)
-            self._pending = b""
+            data = self._pending[self._offset :] + b"".join(self._chunks)
+            self._pending, self._offset = b"", 0
         else:
-            if not self._pending:
-                self._pending = next(self._chunks, b"")
-            data, self._pending = self._pending[:size], self._pending[size:]
+            if self._offset >= len(self._pending):
+                self._pending, self._offset = next(self._chunks, b""), 0
+            data = self._pending[self._offset : self._offset + size]  # the chunk itself is not copied on each read
+            self._offset += len(data)
         self._position += len(data)
         return data
 
     def drain(self) -> None:
-        self._pending = b""
+        self._pending, self._offset = b"", 0
         exhaust(self._chunks)
 
 
