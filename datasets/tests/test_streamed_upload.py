@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from aegis.uploads import WholeBodyInput
 from conftest import client_for
@@ -197,6 +198,18 @@ def test_a_version_streams_too_and_keeps_the_rules_of_a_version(alice_api, uploa
     assert [version["record_count"] for version in answer["versions"]] == [3, 200_000, 2]
     assert Dataset.objects.get().selected_metrics == {"1": {"threshold": 10, "metric_args": None}}
     assert Record.objects.count() == 3 + 200_000 + 2
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_the_browsable_api_form_uploads_with_a_session_as_before(alice, upload_dir):
+    browser = Client(enforce_csrf_checks=True)  # the CSRF check reads the whole form before the view
+    browser.force_login(alice)
+    token = browser.get("/api/v1/datasets", HTTP_ACCEPT="text/html").cookies["csrftoken"].value
+    form_data = {"csrfmiddlewaretoken": token, "selected_metrics": SELECTED, "name": "from a browser"}
+    form_data["file"] = SimpleUploadedFile("page.csv", csv_rows(3), content_type="text/csv")
+    response = browser.post("/api/v1/datasets", form_data, HTTP_ACCEPT="text/html")
+    assert response.status_code == 201, response.content[:500]
+    assert Dataset.objects.get().name == "from a browser"
     assert list(upload_dir.iterdir()) == []
 
 
