@@ -66,13 +66,18 @@ class MultiPartParser(DrfMultiPartParser):
     """multipart/form-data whose text fields (names and JSON parts alike) hold only text the database can store."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        from aegis.exceptions import RequestShapeError
-        from aegis.jsonparts import UNSTORABLE, UNSTORABLE_MESSAGE, printable
-
         parsed = super().parse(stream, media_type, parser_context)
-        for key, values in parsed.data.lists():
-            if UNSTORABLE.search(key) or any(UNSTORABLE.search(value) for value in values):
-                field = printable(key)
-                message = UNSTORABLE_MESSAGE
-                raise RequestShapeError(f"Form field '{field}' {message}", errors={field: [message]})
+        check_form_text(parsed.data)
         return parsed
+
+
+def check_form_text(data) -> None:
+    """A 422 naming the first form field (a QueryDict) whose name or text the database cannot store."""
+    from aegis.exceptions import RequestShapeError
+    from aegis.jsonparts import UNSTORABLE, UNSTORABLE_MESSAGE, printable
+
+    for key, values in data.lists():
+        if UNSTORABLE.search(key) or any(UNSTORABLE.search(value) for value in values):
+            field = printable(key)
+            message = UNSTORABLE_MESSAGE
+            raise RequestShapeError(f"Form field '{field}' {message}", errors={field: [message]})

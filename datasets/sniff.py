@@ -65,6 +65,12 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def reads_as_it_arrives(head: bytes) -> bool:
+    """Whether a file that starts with `head` can be read front to back as it arrives: anything but a ZIP archive
+    (an .xlsx workbook, or an archive diagnose names), which is read by seeking."""
+    return not head.startswith(ZIP_SIGNATURES)
+
+
 def diagnose(binary: BinaryIO) -> str:
     """'csv', 'xlsx' or 'jsonl', chosen by content (never by file name); anything else is a CsvError."""
     head = binary.read(HEAD_BYTES)

@@ -11,12 +11,18 @@ from aegis.params import MAX_QUERY_INT
 from aegis.parsers import MultiPartParser
 from aegis.routing import parse_object_id
 from aegis.schema import errors
+from aegis.streamed_uploads import streamed_upload
 from aegis.uploads import limit_upload_size
 from aegis.views import APIView, validated
 from datasets.representation import dataset_summary
 from datasets.selectors import dataset_get_visible
 from datasets.serializers import DatasetSummaryOut, DatasetVersionOut
+from datasets.sniff import HEAD_BYTES, reads_as_it_arrives
 from datasets.versions import dataset_as_of, dataset_version_create
+
+# The file part of an upload, read as it arrives when the form fields come before it (aegis.streamed_uploads): its
+# first bytes are kept for the format sniffing, and a workbook, read by seeking, is spooled as before.
+STREAMED_FILE = {"file_field": "file", "streamable": reads_as_it_arrives, "head_bytes": HEAD_BYTES}
 
 VERSION = OpenApiParameter(
     "version",
@@ -66,7 +72,16 @@ class DatasetVersionCreateView(APIView):
     def post(self, request, id):
         limit_upload_size(request)
         dataset = dataset_get_visible(user=request.user, dataset_id=parse_object_id(id))
-        data = validated(DatasetVersionCreateInput, request.data)
+        streamed = streamed_upload(request, fields_first=(), **STREAMED_FILE)
+        if streamed is not None:
+            answer = streamed.attempt(lambda form: self._create(request, dataset, form))
+            if answer is not None:
+                return answer
+            dataset = dataset_get_visible(user=request.user, dataset_id=dataset.pk)  # as it is, the attempt undone
+        return self._create(request, dataset, request.data)
+
+    def _create(self, request, dataset, form):
+        data = validated(DatasetVersionCreateInput, form)
         dataset = dataset_version_create(
             user=request.user,
             dataset=dataset,

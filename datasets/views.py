@@ -17,6 +17,7 @@ from aegis.parsers import MultiPartParser, StrictJSONParser
 from aegis.prefer import wants_minimal
 from aegis.routing import parse_object_id
 from aegis.schema import errors
+from aegis.streamed_uploads import streamed_upload
 from aegis.uploads import limit_upload_size
 from aegis.views import APIView, validated
 from datasets.export import dataset_csv_chunks
@@ -34,7 +35,7 @@ from datasets.serializers import (
     RecordOut,
 )
 from datasets.services import dataset_dry_run, dataset_upload
-from datasets.version_views import VERSION
+from datasets.version_views import STREAMED_FILE, VERSION
 from datasets.versions import dataset_as_of
 from runs.selectors import dataset_evaluations, dataset_run_summaries
 from workspace.dataset_services import dataset_delete, dataset_update
@@ -160,7 +161,15 @@ class DatasetListCreateView(APIView):
     def post(self, request):
         limit_upload_size(request)
         require_multipart(request)
-        data = validated(DatasetCreateInput, request.data)
+        streamed = streamed_upload(request, fields_first=("selected_metrics",), **STREAMED_FILE)
+        if streamed is not None:
+            answer = streamed.attempt(lambda form: self._create(request, form))
+            if answer is not None:
+                return answer
+        return self._create(request, request.data)
+
+    def _create(self, request, form):
+        data = validated(DatasetCreateInput, form)
         upload = data["file"]
         parts = {
             "user": request.user,

@@ -149,6 +149,25 @@ def test_upload_sends_a_large_file_in_chunks_with_a_progress_bar(server, cli_env
     assert "big.csv" in result.stderr
 
 
+def test_upload_sends_the_form_fields_before_the_file(cli_env, monkeypatch):
+    # The server stores a file as it arrives only when the fields it needs came first (README: send the fields first).
+    sent = []
+
+    def answer(request):
+        sent.append(request.read())
+        return httpx.Response(201, json={"id": 1, "name": "First", "record_count": 3})
+
+    settings = Settings(url="http://aegis.test", api_key="sk_x", timeout=5)
+    canned_client = ApiClient(settings, transport=httpx.MockTransport(answer))
+    monkeypatch.setattr(datasets_commands, "client", lambda: canned_client)
+    aegis("upload", write_csv(cli_env), "-m", "1:70", "--name", "First", "--map", "prompt=question")
+
+    (body,) = sent
+    file_at = body.index(b'name="file"')
+    for field in (b"selected_metrics", b"name", b"column_mappings"):
+        assert body.index(b'name="' + field + b'"') < file_at, field
+
+
 @live
 def test_upload_reads_metrics_from_a_json_file_and_column_mappings(server, cli_env):
     (cli_env / "metrics.json").write_text(json.dumps({"exact_match": 60, "2": {"threshold": 90}}))

@@ -108,7 +108,7 @@ def _upload(path: Path, parts: dict, target: str, *, minimal: bool) -> dict:
     with upload_reader(path) as reader:
         return client().post(
             target,
-            data=parts,
+            data=parts,  # httpx sends the fields before the file, so the server stores the file as it arrives
             files={"file": (path.name, reader, "text/csv")},
             minimal=minimal,
         )
