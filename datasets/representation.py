@@ -97,10 +97,11 @@ def stream_dataset(
     evaluations: Iterable[dict] = (),
     versions: Iterable[dict] = (),
     id_range: tuple[int, int | None] | None = None,
+    records: Iterator[bytes] | None = None,
 ) -> Iterator[bytes]:
     """The full dataset object, in pieces. `minimal` replaces `records` with `record_count` and leaves the runs'
     evaluations out (the run summaries, with their progress, stay). `id_range`: the records of the version shown
-    (by default the latest)."""
+    (by default the latest). `records`: those records already rendered (datasets.record_echo), else read."""
     id_range = (dataset.records_from_id, None) if id_range is None else id_range
     head = dumps({**dataset_summary(dataset), "versions": list(versions)})[:-1]
     if minimal:
@@ -108,7 +109,7 @@ def stream_dataset(
         yield b',"runs":[' + b",".join(json_chunks(runs)) + b"]}"
         return
     yield head + b',"records":['
-    yield from array_body(recordjson_chunks(dataset.pk, id_range))
+    yield from array_body(records if records is not None else recordjson_chunks(dataset.pk, id_range))
     yield b'],"runs":[' + b",".join(json_chunks(runs)) + b'],"evaluations":['
     yield from array_body(json_chunks(evaluations))
     yield b"]}"

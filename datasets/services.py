@@ -22,6 +22,7 @@ from datasets.csv_import import RECORD_FIELDS, CsvError, CsvLimits, CsvUpload
 from datasets.ingest import write_records
 from datasets.jsonl_import import JsonlUpload
 from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType
+from datasets.record_echo import RecordEcho
 from datasets.tabular import ProblemLog
 from datasets.upload_formats import open_upload
 from datasets.xlsx_import import XlsxUpload
@@ -108,6 +109,7 @@ class Upload:
 
     dataset: Dataset
     ignored_columns: list[str]
+    echo: RecordEcho | None = None
 
 
 def dataset_create(
@@ -150,6 +152,7 @@ def dataset_upload(
     org: Organization | None = None,
     author_email: str | None = None,
     delimiter: str | None = None,
+    echo: RecordEcho | None = None,
 ) -> Upload:
     """Create a CUSTOM dataset from a CSV, .xlsx or JSON Lines upload, in one transaction.
 
@@ -184,7 +187,7 @@ def dataset_upload(
             column_mappings=mappings,
             data_collection=collection,
         )
-        return Upload(dataset=_store(dataset, upload), ignored_columns=upload.ignored_columns)
+        return Upload(dataset=_store(dataset, upload, echo), ignored_columns=upload.ignored_columns, echo=echo)
     except CsvError as exc:
         raise file_error(exc) from None
 
@@ -273,7 +276,7 @@ def _checked(problems: ProblemLog, check: Callable[[], _T]) -> _T | None:
         return None
 
 
-def _store(dataset: Dataset, upload: Reader) -> Dataset:
+def _store(dataset: Dataset, upload: Reader, echo: RecordEcho | None) -> Dataset:
     """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
     # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
     with names_stay_unique(Dataset, row=dataset), transaction.atomic():
@@ -285,6 +288,8 @@ def _store(dataset: Dataset, upload: Reader) -> Dataset:
             if dataset.user_id is not None:
                 dataset.org_id = held["org_id"]  # the collection decides, as it is now
         dataset.save()
-        dataset.record_count = write_records(dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows())
+        dataset.record_count = write_records(
+            dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows(), echo=echo
+        )
         Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
     return dataset

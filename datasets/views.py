@@ -22,6 +22,7 @@ from aegis.uploads import limit_upload_size
 from aegis.views import APIView, validated
 from datasets.export import dataset_csv_chunks
 from datasets.models import DatasetType
+from datasets.record_echo import RecordEcho
 from datasets.representation import dataset_records, dataset_summary, stream_dataset
 from datasets.selectors import dataset_all_partial, dataset_get_visible, dataset_list
 from datasets.serializers import (
@@ -96,7 +97,10 @@ def wants_csv(request) -> bool:
     return "text/csv" in types and not types & {"application/json", "application/*", "*/*", "text/html"}
 
 
-def dataset_response(request, dataset, status: int, version: int | None = None) -> StreamingHttpResponse:
+def dataset_response(
+    request, dataset, status: int, version: int | None = None, echo: RecordEcho | None = None
+) -> StreamingHttpResponse:
+    """`echo`: the records as an upload wrote them, when it kept them (datasets.record_echo)."""
     minimal = wants_minimal(request)
     dataset, versions, id_range = dataset_as_of(dataset, version)
     body = stream_dataset(
@@ -106,6 +110,7 @@ def dataset_response(request, dataset, status: int, version: int | None = None) 
         evaluations=dataset_evaluations(request.user, dataset.pk),
         versions=versions,
         id_range=id_range,
+        records=None if echo is None else echo.chunks(),
     )
     response = StreamingHttpResponse(body, status=status, content_type="application/json")
     if minimal:
@@ -186,8 +191,8 @@ class DatasetListCreateView(APIView):
             response = json_response(report)
             response[IGNORED_COLUMNS_HEADER] = ignored_columns_header(report["ignored_columns"])
             return response
-        created = dataset_upload(**parts)
-        response = dataset_response(request, created.dataset, status=201)
+        created = dataset_upload(**parts, echo=None if wants_minimal(request) else RecordEcho())
+        response = dataset_response(request, created.dataset, status=201, echo=created.echo)
         response["Location"] = reverse("dataset-detail", kwargs={"id": created.dataset.pk})
         response[IGNORED_COLUMNS_HEADER] = ignored_columns_header(created.ignored_columns)
         return response
