@@ -92,7 +92,8 @@ class DatasetVersion(models.Model):
 
 
 class Record(models.Model):
-    """One CSV row. Written in bulk (COPY on PostgreSQL), so timestamps come from database defaults."""
+    """One CSV row. Written in bulk by datasets.ingest (COPY on PostgreSQL), which gives the records of one upload
+    the same created_at; the database default covers rows written any other way."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="records", db_index=False)
     # Who uploaded the row's version. No database constraint: its per-row check made a COPY about a third slower,
