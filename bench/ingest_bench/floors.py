@@ -2,8 +2,9 @@
 with the columns of datasets_record and a chosen set of its constraints, and `COPY ... TO STDOUT` for reads.
 
 Each variant adds, to the bare table (columns, defaults, identity primary key), some of: the foreign key on
-dataset_id, the one on user_id (both deferred, as Django creates them), the (dataset_id, id) index. The variant
-with what datasets_record has now is "same shape"; the one with none is "bare".
+dataset_id, the one on user_id (both deferred, as Django creates them), the (dataset_id, id) index, and the
+trigger that checks each record's dataset in place of a foreign key (datasets migration 0007). The variant with
+what datasets_record has now is "same shape"; the one with none is "bare".
 """
 
 import json
@@ -23,6 +24,8 @@ FOREIGN_KEYS = {
     "user FK": "FOREIGN KEY (user_id) REFERENCES accounts_user (id) DEFERRABLE INITIALLY DEFERRED",
 }
 INDEX = "(dataset_id, id) index"
+CHECK_FUNCTION = "datasets_record_dataset_exists"
+TRIGGER = "dataset check trigger"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ class Shape:
 
     @property
     def label(self) -> str:
-        return " + ".join(part for part in (*FOREIGN_KEYS, INDEX) if part in self.parts) or "primary key only"
+        parts = (*FOREIGN_KEYS, INDEX, TRIGGER)
+        return " + ".join(part for part in parts if part in self.parts) or "primary key only"
 
 
 def record_shape(db: psycopg.Connection) -> Shape:
@@ -44,6 +48,12 @@ def record_shape(db: psycopg.Connection) -> Shape:
         parts.update(name for name, fk in FOREIGN_KEYS.items() if fk.split(" REFERENCES")[0] in definition)
     if db.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'record_dataset_id_idx'").fetchone():
         parts.add(INDEX)
+    trigger = (
+        "SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgrelid = 'datasets_record'::regclass AND p.proname = %s"
+    )
+    if db.execute(trigger, (CHECK_FUNCTION,)).fetchone():
+        parts.add(TRIGGER)
     return Shape(frozenset(parts))
 
 
@@ -82,6 +92,12 @@ def create_scratch_table(db: psycopg.Connection, shape: Shape, *, dataset_id: in
     db.execute(sql.SQL("ALTER TABLE {} ").format(sql.Identifier(SCRATCH)) + sql.SQL(", ").join(clauses))
     if INDEX in shape.parts:
         db.execute(sql.SQL("CREATE INDEX ON {} (dataset_id, id)").format(sql.Identifier(SCRATCH)))
+    if TRIGGER in shape.parts:  # the same function as on datasets_record: it reads only NEW and datasets_dataset
+        db.execute(
+            sql.SQL("CREATE TRIGGER check_dataset BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
+                sql.Identifier(SCRATCH), sql.Identifier(CHECK_FUNCTION)
+            )
+        )
 
 
 def copy_from_file(db: psycopg.Connection, csv_path: Path) -> tuple[float, int]:

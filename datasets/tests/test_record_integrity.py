@@ -1,0 +1,118 @@
+"""Every record belongs to an existing dataset and goes with it, held by the database itself (migration 0007:
+triggers in place of a foreign key), on PostgreSQL and on SQLite."""
+
+import psycopg
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from datasets.ingest import write_records
+from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
+from runs.tests.processes import needs_postgres
+
+ROW = ("a prompt", None, None, "an output", "an answer")
+TRIGGERS = {
+    "postgresql": {"datasets_record_dataset_exists", "datasets_dataset_deleted", "datasets_dataset_id_kept"},
+    "sqlite": {
+        "datasets_record_dataset_exists",
+        "datasets_record_dataset_exists_on_update",
+        "datasets_dataset_deleted",
+        "datasets_dataset_id_kept",
+    },
+}
+
+
+def new_dataset(user, name: str = "held") -> Dataset:
+    return Dataset.objects.create(
+        name=name, user=user, author_email=user.email, dataset_type=DatasetType.objects.get(name=CUSTOM_TYPE_NAME)
+    )
+
+
+def missing_dataset_id() -> int:
+    return (Dataset.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1000
+
+
+def raw(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.django_db
+def test_the_checks_are_installed():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid IN ('datasets_record'::regclass, 'datasets_dataset'::regclass)"
+            )
+        else:  # a table rebuilt by a later SQLite migration would silently lose them
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert TRIGGERS[connection.vendor] <= {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_a_record_of_no_dataset_is_refused(alice):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Record.objects.create(dataset_id=missing_dataset_id(), prompt="orphan")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_records(dataset_id=missing_dataset_id(), user_id=alice.pk, rows=[ROW, ROW])
+    assert not Record.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_record_cannot_move_to_no_dataset(alice):
+    dataset = new_dataset(alice)
+    write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Record.objects.filter(dataset_id=dataset.pk).update(dataset_id=missing_dataset_id())
+    assert Record.objects.filter(dataset_id=dataset.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_deleting_a_dataset_in_sql_takes_its_records_and_only_them(alice):
+    kept, deleted = new_dataset(alice, "kept"), new_dataset(alice, "deleted")
+    for dataset in (kept, deleted):
+        write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW] * 3)
+    raw("DELETE FROM datasets_dataset WHERE id = %s", [deleted.pk])
+    assert list(Record.objects.values_list("dataset_id", flat=True)) == [kept.pk] * 3
+
+
+@pytest.mark.django_db
+def test_a_dataset_deleted_earlier_in_the_same_transaction_takes_no_more_records(alice):
+    dataset = new_dataset(alice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW])  # looked up, and noted
+        raw("DELETE FROM datasets_dataset WHERE id = %s", [dataset.pk])
+        write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW])
+    assert Record.objects.filter(dataset_id=dataset.pk).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_dataset_id_never_changes(alice):
+    dataset = new_dataset(alice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        raw("UPDATE datasets_dataset SET id = %s WHERE id = %s", [missing_dataset_id(), dataset.pk])
+    raw("UPDATE datasets_dataset SET id = id, name = 'renamed' WHERE id = %s", [dataset.pk])
+    assert Dataset.objects.get(pk=dataset.pk).name == "renamed"
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dataset_receiving_records_cannot_be_deleted_until_they_commit(alice):
+    """As with a foreign key: the writer holds the dataset FOR KEY SHARE, so a delete waits for it."""
+    dataset = new_dataset(alice)
+    settings = connection.settings_dict
+    writer = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    )
+    try:
+        writer.execute(
+            "INSERT INTO datasets_record (dataset_id, prompt, created_at) VALUES (%s, 'arriving', now())", [dataset.pk]
+        )  # not committed
+        with pytest.raises(Exception, match="lock timeout"), transaction.atomic():
+            raw("SET LOCAL lock_timeout = '200ms'")
+            raw("DELETE FROM datasets_dataset WHERE id = %s", [dataset.pk])
+        writer.commit()
+    finally:
+        writer.close()
+    raw("DELETE FROM datasets_dataset WHERE id = %s", [dataset.pk])  # once committed, the delete takes the records
+    assert not Record.objects.exists()
