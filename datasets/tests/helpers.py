@@ -1,7 +1,11 @@
 import json
 
 import orjson
+import psycopg
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType
 
 BASIC_CSV = (
     b"prompt,output,golden_answer\n"
@@ -33,3 +37,19 @@ def create(client, *, content: bytes = BASIC_CSV, filename: str = "support_qa.cs
     for key, value in parts.items():
         data[key] = value if isinstance(value, str) else json.dumps(value)
     return client.post("/api/v1/datasets", data, format="multipart")
+
+
+def another_connection(*, autocommit: bool = False) -> psycopg.Connection:
+    """A second session on the test database (PostgreSQL): another writer, seen as the server sees one."""
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"],
+        autocommit=autocommit,
+    )  # fmt: skip
+
+
+def empty_dataset(user, name: str = "empty") -> Dataset:
+    """A CUSTOM dataset row with no records yet, written straight to the table."""
+    return Dataset.objects.create(
+        name=name, user=user, author_email=user.email, dataset_type=DatasetType.objects.get(name=CUSTOM_TYPE_NAME)
+    )

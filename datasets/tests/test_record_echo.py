@@ -6,15 +6,14 @@ import io
 import json
 
 import orjson
-import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from datasets.ingest import ECHO_BATCH_ROWS, write_records
-from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
+from datasets.models import Dataset, Record
 from datasets.record_echo import RecordEcho
 from datasets.representation import recordjson_chunks
-from datasets.tests.helpers import body, create
+from datasets.tests.helpers import another_connection, body, create, empty_dataset
 from runs.tests.processes import needs_postgres
 
 AWKWARD = [
@@ -31,16 +30,6 @@ def awkward_csv(copies: int = 1) -> bytes:
     for _ in range(copies):
         writer.writerows(AWKWARD)
     return out.getvalue().encode()
-
-
-def empty_dataset(user) -> Dataset:
-    return Dataset.objects.create(
-        name="echoed",
-        user=user,
-        author_email=user.email,
-        dataset_type=DatasetType.objects.get(name=CUSTOM_TYPE_NAME),
-        structure=["prompt", "input", "context", "output", "golden_answer"],
-    )
 
 
 def records_of(chunks) -> list[dict]:
@@ -79,11 +68,7 @@ def test_an_upload_renders_its_records_as_postgresql_would(alice):
 def test_ids_taken_by_another_writer_meanwhile_drop_the_echo(alice):
     dataset = empty_dataset(alice)
     echo = RecordEcho()
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"],
-        autocommit=True,
-    )  # fmt: skip
+    other = another_connection(autocommit=True)
 
     def rows():
         for number in range(ECHO_BATCH_ROWS * 2):

@@ -1,12 +1,12 @@
 """Every record belongs to an existing dataset and goes with it, held by the database itself (migration 0007:
 triggers in place of a foreign key), on PostgreSQL and on SQLite."""
 
-import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from datasets.ingest import write_records
-from datasets.models import CUSTOM_TYPE_NAME, Dataset, DatasetType, Record
+from datasets.models import Dataset, Record
+from datasets.tests.helpers import another_connection, empty_dataset
 from runs.tests.processes import needs_postgres
 
 ROW = ("a prompt", None, None, "an output", "an answer")
@@ -19,12 +19,6 @@ TRIGGERS = {
         "datasets_dataset_id_kept",
     },
 }
-
-
-def new_dataset(user, name: str = "held") -> Dataset:
-    return Dataset.objects.create(
-        name=name, user=user, author_email=user.email, dataset_type=DatasetType.objects.get(name=CUSTOM_TYPE_NAME)
-    )
 
 
 def missing_dataset_id() -> int:
@@ -60,7 +54,7 @@ def test_a_record_of_no_dataset_is_refused(alice):
 
 @pytest.mark.django_db
 def test_a_record_cannot_move_to_no_dataset(alice):
-    dataset = new_dataset(alice)
+    dataset = empty_dataset(alice)
     write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW])
     with pytest.raises(IntegrityError), transaction.atomic():
         Record.objects.filter(dataset_id=dataset.pk).update(dataset_id=missing_dataset_id())
@@ -69,7 +63,7 @@ def test_a_record_cannot_move_to_no_dataset(alice):
 
 @pytest.mark.django_db
 def test_deleting_a_dataset_in_sql_takes_its_records_and_only_them(alice):
-    kept, deleted = new_dataset(alice, "kept"), new_dataset(alice, "deleted")
+    kept, deleted = empty_dataset(alice, "kept"), empty_dataset(alice, "deleted")
     for dataset in (kept, deleted):
         write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW] * 3)
     raw("DELETE FROM datasets_dataset WHERE id = %s", [deleted.pk])
@@ -78,7 +72,7 @@ def test_deleting_a_dataset_in_sql_takes_its_records_and_only_them(alice):
 
 @pytest.mark.django_db
 def test_a_dataset_deleted_earlier_in_the_same_transaction_takes_no_more_records(alice):
-    dataset = new_dataset(alice)
+    dataset = empty_dataset(alice)
     with pytest.raises(IntegrityError), transaction.atomic():
         write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=[ROW])  # looked up, and noted
         raw("DELETE FROM datasets_dataset WHERE id = %s", [dataset.pk])
@@ -88,7 +82,7 @@ def test_a_dataset_deleted_earlier_in_the_same_transaction_takes_no_more_records
 
 @pytest.mark.django_db
 def test_a_dataset_id_never_changes(alice):
-    dataset = new_dataset(alice)
+    dataset = empty_dataset(alice)
     with pytest.raises(IntegrityError), transaction.atomic():
         raw("UPDATE datasets_dataset SET id = %s WHERE id = %s", [missing_dataset_id(), dataset.pk])
     raw("UPDATE datasets_dataset SET id = id, name = 'renamed' WHERE id = %s", [dataset.pk])
@@ -99,11 +93,8 @@ def test_a_dataset_id_never_changes(alice):
 @pytest.mark.django_db(transaction=True)
 def test_a_dataset_receiving_records_cannot_be_deleted_until_they_commit(alice):
     """As with a foreign key: the writer holds the dataset FOR KEY SHARE, so a delete waits for it."""
-    dataset = new_dataset(alice)
-    settings = connection.settings_dict
-    writer = psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
-    )
+    dataset = empty_dataset(alice)
+    writer = another_connection()
     try:
         writer.execute(
             "INSERT INTO datasets_record (dataset_id, prompt, created_at) VALUES (%s, 'arriving', now())", [dataset.pk]
