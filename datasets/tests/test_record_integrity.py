@@ -90,7 +90,7 @@ def test_a_dataset_id_never_changes(alice):
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_dataset_receiving_records_cannot_be_deleted_until_they_commit(alice):
     """As with a foreign key: the writer holds the dataset FOR KEY SHARE, so a delete waits for it."""
     dataset = empty_dataset(alice)
