@@ -14,6 +14,9 @@ the records back, as GET /datasets/{id} does. Either way the answer is the same.
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from typing import IO
+
+from django.conf import settings
 
 from aegis.jsonstream import dumps
 from datasets.models import RECORD_FIELDS
@@ -25,7 +28,7 @@ class RecordEcho:
     """Filled by datasets.ingest.write_records (begin, add, confirm); read once by the answer (chunks)."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed once read, by chunks())
+        self._file: IO[bytes] | None = None  # opened by begin(): an echo never begun (SQLite) costs nothing
         self._block_sizes: list[int] = []
         self._first_id: int | None = None
         self._next_id = 0
@@ -33,12 +36,14 @@ class RecordEcho:
         self.confirmed = False
 
     def begin(self, *, first_id: int, dataset_id: int, user_id: int | None, created_at: datetime) -> None:
+        # Beside the uploads' own spools (as large as the upload); unnamed, so nothing is left if the worker dies.
+        self._file = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115  (see discard())
         self._first_id = self._next_id = first_id
         self._constants = (dataset_id, user_id, created_at)
 
     def add(self, rows: list[tuple]) -> None:
         """One batch of rows (tuples in RECORD_FIELDS order), as comma-joined record objects."""
-        assert self._constants is not None, "begin() comes first"
+        assert self._file is not None and self._constants is not None, "begin() comes first"
         dataset_id, user_id, created_at = self._constants
         first = self._next_id
         rendered = dumps(
@@ -59,15 +64,20 @@ class RecordEcho:
     def chunks(self) -> Iterator[bytes] | None:
         """The records as comma-joined JSON objects in id order, in chunks of whole records; None if the echo
         does not hold (then nothing is kept)."""
-        if not self.confirmed:
-            self._file.close()
+        if not self.confirmed or self._file is None:
+            self.discard()
             return None
-        return self._read()
+        return self._read(self._file)
 
-    def _read(self) -> Iterator[bytes]:
-        try:
-            self._file.seek(0)
-            for size in self._block_sizes:
-                yield self._file.read(size)
-        finally:
+    def discard(self) -> None:
+        """Frees the file now (an upload that failed, or an echo that does not hold)."""
+        if self._file is not None:
             self._file.close()
+
+    def _read(self, file: IO[bytes]) -> Iterator[bytes]:
+        try:
+            file.seek(0)
+            for size in self._block_sizes:
+                yield file.read(size)
+        finally:
+            file.close()

@@ -152,7 +152,7 @@ def dataset_upload(
     org: Organization | None = None,
     author_email: str | None = None,
     delimiter: str | None = None,
-    echo: RecordEcho | None = None,
+    keep_records: bool = False,
 ) -> Upload:
     """Create a CUSTOM dataset from a CSV, .xlsx or JSON Lines upload, in one transaction.
 
@@ -187,6 +187,7 @@ def dataset_upload(
             column_mappings=mappings,
             data_collection=collection,
         )
+        echo = RecordEcho() if keep_records else None
         return Upload(dataset=_store(dataset, upload, echo), ignored_columns=upload.ignored_columns, echo=echo)
     except CsvError as exc:
         raise file_error(exc) from None
@@ -278,18 +279,23 @@ def _checked(problems: ProblemLog, check: Callable[[], _T]) -> _T | None:
 
 def _store(dataset: Dataset, upload: Reader, echo: RecordEcho | None) -> Dataset:
     """The dataset row and all its records, in one transaction: a bad row anywhere leaves nothing behind."""
-    # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
-    with names_stay_unique(Dataset, row=dataset), transaction.atomic():
-        if dataset.data_collection_id is not None:
-            # Held until the records are in: deleting or unsharing the collection waits (aegis.locks).
-            held = lock_row(DataCollection, dataset.data_collection_id, fields=("org_id",))
-            if held is None:
-                raise NotFound(f"Data collection {dataset.data_collection_id} not found.")
-            if dataset.user_id is not None:
-                dataset.org_id = held["org_id"]  # the collection decides, as it is now
-        dataset.save()
-        dataset.record_count = write_records(
-            dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows(), echo=echo
-        )
-        Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
+    try:
+        # Two uploads raced for one name: the database decided, and the loser gets the same 400 as a pre-check.
+        with names_stay_unique(Dataset, row=dataset), transaction.atomic():
+            if dataset.data_collection_id is not None:
+                # Held until the records are in: deleting or unsharing the collection waits (aegis.locks).
+                held = lock_row(DataCollection, dataset.data_collection_id, fields=("org_id",))
+                if held is None:
+                    raise NotFound(f"Data collection {dataset.data_collection_id} not found.")
+                if dataset.user_id is not None:
+                    dataset.org_id = held["org_id"]  # the collection decides, as it is now
+            dataset.save()
+            dataset.record_count = write_records(
+                dataset_id=dataset.pk, user_id=dataset.user_id, rows=upload.rows(), echo=echo
+            )
+            Dataset.objects.filter(pk=dataset.pk).update(record_count=dataset.record_count)
+    except BaseException:
+        if echo is not None:
+            echo.discard()  # now, not when the error's traceback is let go
+        raise
     return dataset

@@ -191,7 +191,7 @@ class DatasetListCreateView(APIView):
             response = json_response(report)
             response[IGNORED_COLUMNS_HEADER] = ignored_columns_header(report["ignored_columns"])
             return response
-        created = dataset_upload(**parts, echo=None if wants_minimal(request) else RecordEcho())
+        created = dataset_upload(**parts, keep_records=not wants_minimal(request))
         response = dataset_response(request, created.dataset, status=201, echo=created.echo)
         response["Location"] = reverse("dataset-detail", kwargs={"id": created.dataset.pk})
         response[IGNORED_COLUMNS_HEADER] = ignored_columns_header(created.ignored_columns)
