@@ -16,7 +16,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-POSTGRESQL = """
+POSTGRESQL = [
+    """
 CREATE FUNCTION datasets_record_dataset_exists() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.dataset_id IS NOT DISTINCT FROM nullif(current_setting('aegis.record_dataset', true), '')::bigint THEN
@@ -49,8 +50,10 @@ END $$;
 CREATE TRIGGER datasets_dataset_id_kept BEFORE UPDATE OF id ON datasets_dataset
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION datasets_dataset_id_kept();
 """
+]
 
-POSTGRESQL_REVERSE = """
+POSTGRESQL_REVERSE = [
+    """
 DROP TRIGGER datasets_dataset_id_kept ON datasets_dataset;
 DROP FUNCTION datasets_dataset_id_kept();
 DROP TRIGGER datasets_dataset_deleted ON datasets_dataset;
@@ -58,6 +61,7 @@ DROP FUNCTION datasets_dataset_deleted();
 DROP TRIGGER datasets_record_dataset_exists ON datasets_record;
 DROP FUNCTION datasets_record_dataset_exists();
 """
+]
 
 SQLITE = [
     """CREATE TRIGGER datasets_record_dataset_exists BEFORE INSERT ON datasets_record
@@ -88,7 +92,7 @@ def _run(statements_by_vendor):
         statements = statements_by_vendor.get(schema_editor.connection.vendor)
         if statements is None:
             raise NotImplementedError(f"no record integrity triggers for {schema_editor.connection.vendor}")
-        for statement in [statements] if isinstance(statements, str) else statements:
+        for statement in statements:
             schema_editor.execute(statement, params=None)
 
     return run

@@ -40,7 +40,7 @@ def create(client, *, content: bytes = BASIC_CSV, filename: str = "support_qa.cs
 
 
 def another_connection(*, autocommit: bool = False) -> psycopg.Connection:
-    """A second session on the test database (PostgreSQL): another writer, seen as the server sees one."""
+    """A second connection to the test database (PostgreSQL): another writer, as the server sees one."""
     settings = connection.settings_dict
     return psycopg.connect(
         host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"],

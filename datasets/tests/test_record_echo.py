@@ -9,7 +9,7 @@ import orjson
 import pytest
 from django.db import transaction
 
-from datasets.ingest import ECHO_BATCH_ROWS, write_records
+from datasets.ingest import COPY_BATCH_ROWS, write_records
 from datasets.models import Dataset, Record
 from datasets.record_echo import RecordEcho
 from datasets.representation import recordjson_chunks
@@ -55,7 +55,7 @@ def test_the_full_answer_holds_the_records_as_get_shows_them(alice_api):
 def test_an_upload_renders_its_records_as_postgresql_would(alice):
     dataset = empty_dataset(alice)
     echo = RecordEcho()
-    rows = AWKWARD * (ECHO_BATCH_ROWS // 2)
+    rows = AWKWARD * (COPY_BATCH_ROWS // 2)
     with transaction.atomic():
         assert write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=rows, echo=echo) == len(rows)
         from_database = records_of(recordjson_chunks(dataset.pk))
@@ -71,8 +71,8 @@ def test_ids_taken_by_another_writer_meanwhile_drop_the_echo(alice):
     other = another_connection(autocommit=True)
 
     def rows():
-        for number in range(ECHO_BATCH_ROWS * 2):
-            if number == ECHO_BATCH_ROWS + 1:  # another upload's COPY takes an id between two of ours
+        for number in range(COPY_BATCH_ROWS * 2):
+            if number == COPY_BATCH_ROWS + 1:  # another upload's COPY takes an id between two of ours
                 other.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Record._meta.db_table])
             yield (f"prompt {number}", None, None, json.dumps(number), None)
 
@@ -81,7 +81,7 @@ def test_ids_taken_by_another_writer_meanwhile_drop_the_echo(alice):
             written = write_records(dataset_id=dataset.pk, user_id=alice.pk, rows=rows(), echo=echo)
     finally:
         other.close()
-    assert written == ECHO_BATCH_ROWS * 2
+    assert written == COPY_BATCH_ROWS * 2
     assert not echo.confirmed
     assert echo.chunks() is None  # the answer reads the records back
     assert Record.objects.filter(dataset_id=dataset.pk).count() == written
